@@ -1,0 +1,28 @@
+import { configReference } from '../core/config.js'
+
+export const USAGE = `hearth — a security-first smart-home hub
+
+Usage: hearth <command> [options]
+
+Commands:
+  run                 start the hub (what \`npm start\` does)
+  status              show the running hub: id, version, listeners, certificate fingerprint
+  setup-code          show the one-time setup code while the hub is unclaimed
+                      (provisions a fresh data dir first, so installers can print labels)
+  help                show this help
+
+Options for every command:
+  --data-dir DIR      the hub's data directory (env HEARTH_DATA_DIR; default ./data in the checkout)
+  --config FILE       a JSON config file (env HEARTH_CONFIG; default <data-dir>/config.json if present)
+  --json              machine-readable output on stdout
+  --help              show this help
+
+Exit status: 0 ok; 64 usage; 65 bad data; 69 unavailable (e.g. port in use, hub not running);
+73 cannot create; 75 temporary; 77 permission; 78 configuration error.
+`
+
+/** The full configuration reference, generated from the schema (the README shows the same). */
+export function configHelp(): string {
+  const rows = configReference().map((r) => `  ${r.flag.padEnd(34)} ${r.env.padEnd(40)} default ${JSON.stringify(r.default)}\n      ${r.description}`)
+  return `Settings (flag, environment variable, default):\n${rows.join('\n')}\n`
+}

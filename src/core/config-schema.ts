@@ -1,0 +1,113 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+
+/**
+ * Every setting of the hub, in one TypeBox schema: the TypeScript type, the validator, the
+ * environment variable and flag names, and the README reference all come from here.
+ * A leaf at path `mqtt.port` is `HEARTH_MQTT_PORT` in the environment and `--mqtt-port` on the
+ * command line. Later sources win: defaults < config file < environment < flags.
+ */
+const Port = (def: number, description: string) =>
+  Type.Integer({ minimum: 0, maximum: 65535, default: def, description })
+const Host = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 255, pattern: '^[0-9A-Za-z.:_-]+$', default: '127.0.0.1', description })
+const Count = (def: number, min: number, max: number, description: string) =>
+  Type.Integer({ minimum: min, maximum: max, default: def, description })
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+export const ConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      default: 'data',
+      description: 'Directory for all hub state (created 0700; relative paths are taken from the checkout).',
+    }),
+    hostname: Type.String({
+      maxLength: 63,
+      pattern: '^$|^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$',
+      default: '',
+      description: "Name the hub uses for itself and its certificate (empty: the machine's hostname).",
+    }),
+    log: Type.Object(
+      {
+        level: Type.Union(
+          LOG_LEVELS.map((l) => Type.Literal(l)),
+          { default: 'info', description: 'Least severe log level written.' },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    mqtt: Type.Object(
+      {
+        host: Host('Address the MQTTS listener binds to (use 0.0.0.0 or :: for the LAN).'),
+        port: Port(8883, 'MQTTS (MQTT over TLS) port; 0 picks a free port.'),
+        plainPort: Port(0, 'Plain-TCP MQTT port, bound to 127.0.0.1 only; 0 disables it.'),
+        maxPacketBytes: Count(65536, 256, 1048576, 'Largest MQTT packet accepted, in bytes.'),
+        maxTopicLength: Count(256, 16, 65535, 'Longest topic name or filter accepted, in bytes.'),
+        maxTopicLevels: Count(8, 2, 64, 'Most topic levels (separated by /) accepted.'),
+        maxSubscriptionsPerClient: Count(50, 1, 10000, 'Most subscriptions one client may hold.'),
+        maxInflight: Count(32, 1, 65535, 'Most unacknowledged QoS 1/2 messages queued per client.'),
+        publishRate: Count(20, 1, 100000, 'Publishes per second a client may sustain (token bucket refill).'),
+        publishBurst: Count(100, 1, 100000, 'Publishes a client may send in a burst (token bucket size).'),
+        connectRatePerAddress: Count(5, 1, 10000, 'CONNECT attempts per second from one address.'),
+        connectBurstPerAddress: Count(20, 1, 10000, 'CONNECT attempts one address may make in a burst.'),
+        connectRateTotal: Count(200, 1, 100000, 'CONNECT attempts per second in total.'),
+        connectBurstTotal: Count(400, 1, 100000, 'CONNECT attempts in a burst, in total.'),
+        maxClients: Count(5000, 1, 100000, 'Most simultaneously connected clients.'),
+        persistIntervalMs: Count(5000, 100, 3600000, 'Retained state and sessions are written at most this often.'),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    http: Type.Object(
+      {
+        host: Host('Address the HTTPS listener binds to (use 0.0.0.0 or :: for the LAN).'),
+        port: Port(8443, 'HTTPS port of the web setup and API; 0 picks a free port.'),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    zigbee: Type.Object(
+      {
+        port: Type.String({
+          maxLength: 255,
+          default: '',
+          description: 'Z-Stack coordinator: a serial path or tcp://host:port; empty runs without Zigbee.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export type Config = Static<typeof ConfigSchema>
+
+/** One configurable leaf: its dotted path, schema, and names in the environment and on the CLI. */
+export interface ConfigLeaf {
+  path: string[]
+  key: string
+  env: string
+  flag: string
+  schema: TSchema
+}
+
+const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())
+const snake = (s: string) => kebab(s).replace(/-/g, '_').toUpperCase()
+
+/** Every leaf of the schema, in declaration order. */
+export function configLeaves(schema: TSchema = ConfigSchema, prefix: string[] = []): ConfigLeaf[] {
+  const out: ConfigLeaf[] = []
+  for (const [name, sub] of Object.entries((schema as unknown as { properties: Record<string, TSchema> }).properties)) {
+    const path = [...prefix, name]
+    if ((sub as { type?: string }).type === 'object') out.push(...configLeaves(sub, path))
+    else
+      out.push({
+        path,
+        key: path.join('.'),
+        env: 'HEARTH_' + path.map(snake).join('_'),
+        flag: '--' + path.map(kebab).join('-'),
+        schema: sub,
+      })
+  }
+  return out
+}

@@ -1,0 +1,61 @@
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
+import type { TSchema } from '@sinclair/typebox'
+
+/**
+ * One Ajv configuration per trust boundary, stated here and nowhere else (STYLE.md).
+ * - config: report every error, never coerce (a string "8883" in a JSON file is an error).
+ * - payload: MQTT payloads, admin-socket requests — reject unknown fields, never strip or coerce.
+ */
+const BOUNDARIES = {
+  config: { allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false },
+  payload: { allErrors: false, coerceTypes: false, useDefaults: false, removeAdditional: false },
+} satisfies Record<string, Options>
+
+export type Boundary = keyof typeof BOUNDARIES
+
+const instances = new Map<Boundary, Ajv>()
+
+function ajvFor(boundary: Boundary): Ajv {
+  let ajv = instances.get(boundary)
+  if (!ajv) {
+    ajv = new Ajv({ ...BOUNDARIES[boundary], strict: false, allowUnionTypes: true })
+    instances.set(boundary, ajv)
+  }
+  return ajv
+}
+
+/** Compiles a TypeBox schema for a boundary. Compile once, at module or service construction. */
+export function compile<T>(boundary: Boundary, schema: TSchema): ValidateFunction<T> {
+  return ajvFor(boundary).compile<T>(schema)
+}
+
+/** `/mqtt/port` → `mqtt.port`; an additionalProperties error names the unknown field. */
+export function errorPath(e: ErrorObject): string {
+  const base = e.instancePath.split('/').filter(Boolean)
+  if (e.keyword === 'additionalProperties') base.push(String(e.params.additionalProperty))
+  if (e.keyword === 'required') base.push(String(e.params.missingProperty))
+  return base.join('.') || '(root)'
+}
+
+/** A short phrase for what a schema accepts, for one-line error messages. */
+export function describeExpected(schema: Record<string, unknown> | undefined): string {
+  if (!schema) return 'no such field'
+  if (Array.isArray(schema.anyOf)) {
+    const lits = (schema.anyOf as Array<{ const?: unknown }>).map((s) => s.const)
+    if (lits.every((l) => l !== undefined)) return 'one of ' + lits.join(', ')
+  }
+  if (schema.type === 'integer' || schema.type === 'number') {
+    const kind = schema.type === 'integer' ? 'an integer' : 'a number'
+    if (schema.minimum !== undefined && schema.maximum !== undefined) return `${kind} from ${schema.minimum} to ${schema.maximum}`
+    return kind
+  }
+  if (schema.type === 'string') {
+    const parts = ['a string']
+    if (schema.maxLength !== undefined) parts.push(`of at most ${schema.maxLength} characters`)
+    if (schema.pattern !== undefined) parts.push(`matching ${schema.pattern}`)
+    return parts.join(' ')
+  }
+  if (schema.type === 'boolean') return 'true or false'
+  if (schema.type === 'object') return 'an object'
+  return String(schema.type ?? 'a valid value')
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+import { parseArgs } from './cli/args.js'
+import { COMMANDS } from './cli/commands.js'
+import { configHelp, USAGE } from './cli/help.js'
+import { processIo, reportError, type Io } from './cli/output.js'
+import type { Config } from './core/config-schema.js'
+import { HubError } from './core/errors.js'
+import type { Logger } from './core/log.js'
+import { startHub, type RunningHub } from './hub.js'
+import { loadConfig } from './system/load-config.js'
+import { createRootLogger } from './system/logger.js'
+
+/** Under systemd the banner goes to the journal: keep the setup code out of it (EN 303 645 5.4). */
+const underServiceManager = (env: NodeJS.ProcessEnv) => Boolean(env.INVOCATION_ID || env.JOURNAL_STREAM)
+
+function banner(hub: RunningHub, config: Config, json: boolean, env: NodeJS.ProcessEnv): string {
+  const s = hub.status()
+  const showCode = !s.claimed && !underServiceManager(env)
+  const host = ['0.0.0.0', '::'].includes(config.http.host) ? s.hostname + '.local' : config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host
+  const url = `https://${host === '127.0.0.1' ? 'localhost' : host}:${s.listeners.https.port}/`
+  if (json)
+    return JSON.stringify({ event: 'ready', url, ...(showCode ? { setupCode: hub.identity.setupCode } : {}), ...s })
+  const lines = [`Hearth ${s.version} is running (hub ${s.hubId.slice(0, 8)}).`, `  Web setup:   ${url}`]
+  if (!s.claimed)
+    lines.push(showCode ? `  Setup code:  ${hub.identity.setupCode}   (one-time: you need it to claim this hub)` : '  Setup code:  run `hearth setup-code` on the box')
+  lines.push(
+    `  Certificate: SHA-256 ${s.tlsFingerprint}`,
+    `  MQTTS:       ${s.listeners.mqtts.host}:${s.listeners.mqtts.port}`,
+    `  Data dir:    ${s.dataDir}`,
+    'Stop with Ctrl+C.',
+  )
+  return lines.join('\n')
+}
+
+/** `hearth run`: start, print where setup is once, stop cleanly on SIGINT/SIGTERM in < 2 s. */
+async function run(config: Config, json: boolean, io: Io, log: Logger): Promise<number> {
+  process.umask(0o077)
+  const t0 = performance.now()
+  const hub = await startHub(config, log)
+  log.info({ ms: Math.round(performance.now() - t0), ...hub.status().listeners }, 'hub ready')
+  io.out(banner(hub, config, json, process.env))
+  return new Promise((resolve) => {
+    let stopping = false
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) return resolve(130)
+      stopping = true
+      log.info({ signal }, 'stopping')
+      const deadline = setTimeout(() => {
+        log.warn('stop took too long; exiting anyway')
+        resolve(0)
+      }, 1500)
+      deadline.unref()
+      void hub.stop().then(() => {
+        clearTimeout(deadline)
+        log.info('stopped')
+        resolve(0)
+      })
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+  })
+}
+
+/** The `hearth` command. Only this function decides the exit status. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = processIo): Promise<number> {
+  let json = argv.includes('--json')
+  try {
+    const args = parseArgs(argv)
+    json = args.json
+    const command = args.command || 'help'
+    if (args.help || command === 'help') {
+      io.out(USAGE + '\n' + configHelp())
+      return 0
+    }
+    if (command !== 'run' && !COMMANDS[command]) throw new HubError('HUB_ERR_USAGE', `unknown command ${command} (see hearth --help)`)
+    const config = await loadConfig(args.configFlags, env)
+    if (command === 'run') {
+      const log = createRootLogger(config.log.level, 2)
+      try {
+        return await run(config, json, io, log)
+      } catch (err) {
+        if (!(err instanceof HubError)) log.fatal({ err }, 'hub failed to start')
+        throw err
+      }
+    }
+    await COMMANDS[command]!(config, json, io)
+    return 0
+  } catch (err) {
+    return reportError(io, err, json)
+  }
+}
+
+const isEntry = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href
+if (isEntry) {
+  process.on('uncaughtException', (err) => {
+    process.stderr.write(`hearth: internal error: ${err.message}\n`)
+    process.exit(70)
+  })
+  void main(process.argv.slice(2), process.env).then((code) => {
+    process.exitCode = code
+    // Let logs flush, then leave even if a stray handle remains.
+    setTimeout(() => process.exit(code), 200).unref()
+  })
+}
