@@ -17,6 +17,7 @@ import { createWebServer } from './web/server.js'
 
 export interface HubStatus {
   hubId: string
+  pid: number
   model: string
   version: string
   hostname: string
@@ -66,6 +67,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     const ports = { mqtts: 0, https: 0 }
     const status = (): HubStatus => ({
       hubId: identity.hubId,
+      pid: process.pid,
       ...info,
       hostname: identity.hostname,
       claimed: identity.claimed,

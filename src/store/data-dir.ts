@@ -17,7 +17,7 @@ const errno = (err: unknown) => (err as NodeJS.ErrnoException).code ?? 'unknown'
  */
 export async function prepareDataDir(dir: string, log: Logger): Promise<void> {
   try {
-    await fsp.mkdir(dir, { recursive: true, mode: 0o700 })
+    await makeDir(dir)
   } catch (err) {
     throw new HubError('HUB_ERR_DATA_DIR', `data dir ${dir} cannot be created (${errno(err)}): choose another with --data-dir`, { dir })
   }
@@ -42,6 +42,28 @@ export async function prepareDataDir(dir: string, log: Logger): Promise<void> {
   if ((st.mode & 0o077) !== 0) {
     await fsp.chmod(dir, 0o700)
     log.warn({ dir, mode: (st.mode & 0o777).toString(8) }, 'data dir was open to other users; set it to 0700')
+  }
+}
+
+/**
+ * mkdir -p, one level at a time: Node's own recursive mkdir never returns on some special file
+ * systems (it loops on /proc), and a data dir must fail with a clear line instead.
+ */
+async function makeDir(dir: string, depth = 0): Promise<void> {
+  try {
+    await fsp.mkdir(dir, { mode: 0o700 })
+  } catch (err) {
+    const code = errno(err)
+    if (code === 'EEXIST') return
+    const parent = path.dirname(dir)
+    if (code !== 'ENOENT' || parent === dir || depth > 32) throw err
+    const parentExists = await fsp.stat(parent).then(
+      () => true,
+      () => false,
+    )
+    if (parentExists) throw err
+    await makeDir(parent, depth + 1)
+    await fsp.mkdir(dir, { mode: 0o700 })
   }
 }
 
@@ -74,6 +96,7 @@ export async function loadOrCreateDataKey(dir: string, create: boolean): Promise
   }
   try {
     const st = await fh.stat()
+    if (!st.isFile()) throw new HubError('HUB_ERR_KEY_FILE', `data key ${file} is not a regular file: restore the key file`, { file })
     if ((st.mode & 0o077) !== 0)
       throw new HubError('HUB_ERR_KEY_FILE', `data key ${file} is readable by other users (mode ${(st.mode & 0o777).toString(8)}): chmod 600 it`, { file })
     const key = await fh.readFile()

@@ -20,7 +20,7 @@ export async function loadConfig(flags: Record<string, string>, env: NodeJS.Proc
     file = { path: candidate, text: await fsp.readFile(candidate, 'utf8') }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    if (named || code !== 'ENOENT')
+    if (named || (code !== 'ENOENT' && code !== 'ENOTDIR'))
       throw new HubError('HUB_ERR_CONFIG', `config error: config file ${candidate} cannot be read (${code})`, { field: 'config' })
   }
   return resolveConfig({ file, env, flags, baseDir })
