@@ -14,7 +14,6 @@ export interface ConfigSources {
   baseDir: string
 }
 
-const validate = compile<Config>('config', ConfigSchema)
 const LEAVES = configLeaves()
 
 function setAt(obj: Record<string, unknown>, keys: string[], value: unknown): void {
@@ -90,6 +89,8 @@ export function resolveConfig(src: ConfigSources): Config {
     }
   }
   const given = structuredClone(raw)
+  // Compiled per call (once per process): the validator is garbage once the config is built.
+  const validate = compile<Config>('config', ConfigSchema, { cache: false })
   if (!validate(raw)) {
     const e = validate.errors![0]!
     const field = errorPath(e)

@@ -24,9 +24,14 @@ function ajvFor(boundary: Boundary): Ajv {
   return ajv
 }
 
-/** Compiles a TypeBox schema for a boundary. Compile once, at module or service construction. */
-export function compile<T>(boundary: Boundary, schema: TSchema): ValidateFunction<T> {
-  return ajvFor(boundary).compile<T>(schema)
+/**
+ * Compiles a TypeBox schema for a boundary. Compile once, at module or service construction.
+ * `cache: false` uses a throwaway Ajv instance, for one-shot validation at start-up (the config)
+ * whose memory should be freed afterwards: an SD-card hub has 0.5–4 GB of RAM.
+ */
+export function compile<T>(boundary: Boundary, schema: TSchema, opts: { cache?: boolean } = {}): ValidateFunction<T> {
+  const ajv = opts.cache === false ? new Ajv({ ...BOUNDARIES[boundary], strict: false, allowUnionTypes: true }) : ajvFor(boundary)
+  return ajv.compile<T>(schema)
 }
 
 /** `/mqtt/port` → `mqtt.port`; an additionalProperties error names the unknown field. */

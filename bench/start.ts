@@ -1,0 +1,59 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { freePort, rssMb, sleep, waitTls } from './lib/proc.js'
+import { median, printTable } from './lib/table.js'
+
+/**
+ * Hub core benchmark: process start → HTTPS and MQTTS both accepting TLS, and idle RSS, for a
+ * first run (provisioning included) and a warm start — next to a bare aedes broker on TLS
+ * started the same way, as the reference.
+ */
+const MAIN = path.resolve('dist/src/main.js')
+const REF = path.resolve('dist/bench/ref/aedes-tls.js')
+/** The same V8 flags `npm start` and the systemd unit use (a 1 MB young generation). */
+const NODE_FLAGS = ['--max-semi-space-size=1']
+const RUNS = Number(process.env.BENCH_START_RUNS ?? 5)
+
+async function measure(args: () => Promise<{ argv: string[]; ports: number[] }>): Promise<{ readyMs: number; rss: number }> {
+  const { argv, ports } = await args()
+  const t0 = performance.now()
+  const proc: ChildProcess = spawn(process.execPath, [...NODE_FLAGS, ...argv], { stdio: 'ignore', env: { ...process.env, HEARTH_LOG_LEVEL: 'warn' } })
+  await Promise.all(ports.map((p) => waitTls(p)))
+  const readyMs = performance.now() - t0
+  await sleep(2000)
+  const rss = rssMb(proc.pid!)
+  proc.kill('SIGTERM')
+  await new Promise((r) => proc.once('exit', r))
+  return { readyMs, rss }
+}
+
+export async function benchStart(): Promise<void> {
+  const rows: Array<Record<string, string | number>> = []
+  const series = async (name: string, make: () => Promise<{ argv: string[]; ports: number[] }>) => {
+    const results = []
+    for (let i = 0; i < RUNS; i++) results.push(await measure(make))
+    rows.push({
+      case: name,
+      'ready ms (median)': median(results.map((r) => r.readyMs)),
+      'ready ms (max)': Math.max(...results.map((r) => r.readyMs)),
+      'idle RSS MB (median)': median(results.map((r) => r.rss)),
+    })
+  }
+  const hubArgs = async (dataDir: string) => {
+    const [m, h] = [await freePort(), await freePort()]
+    return { argv: [MAIN, 'run', '--data-dir', dataDir, '--mqtt-port', String(m), '--http-port', String(h)], ports: [m, h] }
+  }
+  const root = mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-start-'))
+  let n = 0
+  await series('hub, first run (provisioning)', () => hubArgs(path.join(root, `fresh-${n++}`)))
+  const warm = path.join(root, 'warm')
+  await measure(() => hubArgs(warm))
+  await series('hub, warm start', () => hubArgs(warm))
+  await series('reference: bare aedes on TLS', async () => {
+    const p = await freePort()
+    return { argv: [REF, String(p)], ports: [p] }
+  })
+  printTable('Start-up: process start → TLS listeners accepting; idle RSS after 2 s', rows)
+}
