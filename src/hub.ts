@@ -1,10 +1,11 @@
 import path from 'node:path'
-import { Type } from '@sinclair/typebox'
 import { startAdminServer, type AdminMethod } from './admin/server.js'
+import { adminMethods } from './admin/methods.js'
 import { SOCKET_NAME } from './admin/protocol.js'
-import { createBroker } from './broker/server.js'
+import { startBroker, type RunningBroker } from './broker/assemble.js'
+import type { BrokerStats } from './broker/stats.js'
+import { AccountService } from './devices/accounts.js'
 import type { Config } from './core/config-schema.js'
-import { HubError } from './core/errors.js'
 import type { Logger } from './core/log.js'
 import { systemClock } from './core/clock.js'
 import { hubHostname, lanAddresses, loadIdentity, type HubIdentity } from './identity/identity.js'
@@ -26,6 +27,7 @@ export interface HubStatus {
   dataDir: string
   listeners: { mqtts: { host: string; port: number }; https: { host: string; port: number } }
   tlsFingerprint: string
+  broker: ReturnType<BrokerStats['snapshot']>
 }
 
 export interface RunningHub {
@@ -56,6 +58,11 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
   try {
     const store = await Store.open(config.dataDir, log.child({ module: 'store' }))
     closers.push(() => store.close())
+    // The admin socket doubles as the data dir's lock: take it before anything is written.
+    const methods: Record<string, AdminMethod> = {}
+    const admin = await startAdminServer(path.join(config.dataDir, SOCKET_NAME), methods, log.child({ module: 'admin' }))
+    closers.push(() => admin.close())
+    await store.removeLeftovers()
     const identity = await loadIdentity(store, {
       random: randomBytes,
       hostname: hubHostname(config.hostname),
@@ -64,6 +71,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
       wallMs: systemClock.wallMs(),
     })
     const info = buildInfo()
+    let broker: RunningBroker
     const ports = { mqtts: 0, https: 0 }
     const status = (): HubStatus => ({
       hubId: identity.hubId,
@@ -75,26 +83,17 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
       dataDir: config.dataDir,
       listeners: { mqtts: { host: config.mqtt.host, port: ports.mqtts }, https: { host: config.http.host, port: ports.https } },
       tlsFingerprint: fingerprint(identity.tls.cert),
+      broker: broker.stats.snapshot(),
     })
-    const methods: Record<string, AdminMethod> = {
-      status: { params: Type.Object({}, { additionalProperties: false }), handler: async () => status() },
-      setupCode: {
-        params: Type.Object({}, { additionalProperties: false }),
-        handler: async () => {
-          if (identity.claimed) throw new HubError('HUB_ERR_CLAIMED', 'this hub is claimed: its setup code no longer works')
-          return { setupCode: identity.setupCode }
-        },
-      },
-    }
-    const admin = await startAdminServer(path.join(config.dataDir, SOCKET_NAME), methods, log.child({ module: 'admin' }))
-    closers.push(() => admin.close())
-
-    const broker = await createBroker({ config: config.mqtt, tls: identity.tls, log: log.child({ module: 'broker' }) })
+    const accounts = await AccountService.open(store, { tokenKey: identity.tokenKey, random: randomBytes, clock: systemClock })
+    broker = await startBroker({ config: config.mqtt, identity, store, accounts, log: log.child({ module: 'broker' }) })
     closers.push(() => broker.close())
+    Object.assign(methods, adminMethods({ status, setupCode: () => identity.setupCode, claimed: () => identity.claimed, accounts }))
+
     const web = createWebServer({ tls: identity.tls, log: log.child({ module: 'web' }) })
     closers.push(() => web.close())
 
-    ports.mqtts = (await broker.listen()).mqtts
+    ports.mqtts = (await broker.handle.listen()).mqtts
     await web.ready()
     ports.https = await listen(web.server, config.http.port, config.http.host, 'http.port')
     return { status, identity, stop }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from './cli/args.js'
 import { COMMANDS } from './cli/commands.js'
+import { manage, MANAGE_VALUE_FLAGS } from './cli/manage.js'
 import { configHelp, USAGE } from './cli/help.js'
 import { processIo, reportError, type Io } from './cli/output.js'
 import type { Config } from './core/config-schema.js'
@@ -65,14 +66,15 @@ async function run(config: Config, json: boolean, io: Io, log: Logger): Promise<
 export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = processIo): Promise<number> {
   let json = argv.includes('--json')
   try {
-    const args = parseArgs(argv)
+    const args = parseArgs(argv, MANAGE_VALUE_FLAGS)
     json = args.json
     const command = args.command || 'help'
     if (args.help || command === 'help') {
       io.out(USAGE + '\n' + configHelp())
       return 0
     }
-    if (command !== 'run' && !COMMANDS[command]) throw new HubError('HUB_ERR_USAGE', `unknown command ${command} (see hearth --help)`)
+    const isManage = command === 'device' || command === 'account'
+    if (command !== 'run' && !isManage && !COMMANDS[command]) throw new HubError('HUB_ERR_USAGE', `unknown command ${command} (see hearth --help)`)
     const config = await loadConfig(args.configFlags, env)
     if (command === 'run') {
       const log = createRootLogger(config.log.level, 2)
@@ -83,7 +85,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = proc
         throw err
       }
     }
-    await COMMANDS[command]!(config, json, io)
+    if (isManage) await manage(command, config, args, json, io)
+    else await COMMANDS[command]!(config, json, io)
     return 0
   } catch (err) {
     return reportError(io, err, json)

@@ -30,8 +30,13 @@ function isLive(file: string): Promise<boolean> {
 export async function startAdminServer(file: string, methods: Record<string, AdminMethod>, log: Logger): Promise<{ close(): Promise<void> }> {
   if (await isLive(file)) throw new HubError('HUB_ERR_ALREADY_RUNNING', `a hub is already running on this data dir (${file})`)
   await fsp.rm(file, { force: true })
+  // Methods may be added after the socket is up (it is taken first, as the data dir's lock).
   const validators = new Map<string, ValidateFunction>()
-  for (const [name, m] of Object.entries(methods)) validators.set(name, compile('payload', m.params))
+  const validatorFor = (name: string) => {
+    let v = validators.get(name)
+    if (!v && Object.hasOwn(methods, name)) validators.set(name, (v = compile('payload', methods[name]!.params)))
+    return v
+  }
   const sockets = new Set<Socket>()
 
   async function answer(line: string): Promise<AdminResponse> {
@@ -42,8 +47,8 @@ export async function startAdminServer(file: string, methods: Record<string, Adm
       return { id: null, ok: false, error: { code: 'HUB_ERR_BAD_REQUEST', message: 'request is not JSON' } }
     }
     if (!validateRequest(req)) return { id: null, ok: false, error: { code: 'HUB_ERR_BAD_REQUEST', message: `invalid request: ${errorPath(validateRequest.errors![0]!)}` } }
-    const method = methods[req.method]
-    const check = validators.get(req.method)
+    const method = Object.hasOwn(methods, req.method) ? methods[req.method] : undefined
+    const check = validatorFor(req.method)
     if (!method || !check) return { id: req.id, ok: false, error: { code: 'HUB_ERR_NOT_FOUND', message: `unknown method ${req.method}` } }
     if (!check(req.params))
       return { id: req.id, ok: false, error: { code: 'HUB_ERR_BAD_REQUEST', message: `invalid ${errorPath(check.errors![0]!)}: ${check.errors![0]!.message}` } }

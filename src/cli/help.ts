@@ -9,6 +9,13 @@ Commands:
   status              show the running hub: id, version, listeners, certificate fingerprint
   setup-code          show the one-time setup code while the hub is unclaimed
                       (provisions a fresh data dir first, so installers can print labels)
+  device add NAME --kind KIND    add an MQTT device; prints its id and token (shown once)
+  device list | kinds            the devices; the kinds of device and their state fields
+  device remove ID | rotate ID   remove a device / give it a new token (the old one stops at once)
+  account add NAME --role integration|custom [--allow-pub F]... [--allow-sub F]...
+                                 [--deny-pub F]... [--deny-sub F]...
+                                 an integration (Home Assistant, Node-RED) or custom account
+  account list | remove NAME | rotate NAME
   help                show this help
 
 Options for every command:

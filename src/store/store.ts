@@ -35,7 +35,6 @@ export class Store {
   static async open(dir: string, log: Logger): Promise<Store> {
     await prepareDataDir(dir, log)
     const entries = await fsp.readdir(dir)
-    for (const e of entries) if (/\.(tmp|prev-tmp)-\d+$/.test(e)) await fsp.rm(path.join(dir, e), { force: true })
     const hasKey = entries.includes(DATA_KEY_FILE)
     const hasDocs = entries.some((e) => /\.json(\.prev)?$/.test(e))
     if (!hasKey && hasDocs)
@@ -45,6 +44,14 @@ export class Store {
       )
     const key = await loadOrCreateDataKey(dir, !hasKey)
     return new Store(dir, new Sealer(key), !hasKey, log)
+  }
+
+  /**
+   * Removes temp files a crash left behind. Call only once this process owns the data dir
+   * (holds the admin socket): another live hub's in-flight temp files must not be touched.
+   */
+  async removeLeftovers(): Promise<void> {
+    for (const e of await fsp.readdir(this.dir)) if (/\.(tmp|prev-tmp)-\d+$/.test(e)) await fsp.rm(path.join(this.dir, e), { force: true })
   }
 
   /** Opens one document, loading it (or `defaults` when it does not exist yet). */

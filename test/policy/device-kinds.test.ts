@@ -6,7 +6,7 @@ import {
   validateCommand,
   validateState,
   type DeviceKind,
-} from '../../src/devices/kinds.js'
+} from '../../src/policy/device-kinds.js'
 
 const buf = (s: string) => Buffer.from(s, 'utf8')
 const MAX = 256

@@ -2,7 +2,7 @@ import { Type, type TSchema } from '@sinclair/typebox'
 import type { ValidateFunction } from 'ajv'
 import { HubError } from '../core/errors.js'
 import { compile, errorPath } from '../core/validate.js'
-import { isDeviceId } from '../policy/acl.js'
+import { isDeviceId } from './acl.js'
 
 /**
  * The kinds of device the hub understands: what a state report on `hearth/<id>/state` and a

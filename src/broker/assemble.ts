@@ -1,0 +1,94 @@
+import type { Client } from 'aedes'
+import { systemClock } from '../core/clock.js'
+import type { Config } from '../core/config-schema.js'
+import type { Logger } from '../core/log.js'
+import type { AccountService } from '../devices/accounts.js'
+import { DiscoveryPublisher, type Bus } from '../devices/discovery.js'
+import type { HubIdentity } from '../identity/identity.js'
+import { Admission } from '../policy/admission.js'
+import type { Store } from '../store/store.js'
+import { createHooks } from './hooks.js'
+import { DurablePersistence } from './persistence.js'
+import { createBroker, type BrokerHandle } from './server.js'
+import { BrokerStats } from './stats.js'
+
+export interface RunningBroker {
+  handle: BrokerHandle
+  stats: BrokerStats
+  bus: Bus
+  close(): Promise<void>
+}
+
+/**
+ * Puts the broker together: policy-driven hooks, durable retained state, account revocation,
+ * Home Assistant discovery. Nothing here decides anything; src/policy does.
+ */
+export async function startBroker(deps: {
+  config: Config['mqtt']
+  identity: HubIdentity
+  store: Store
+  accounts: AccountService
+  log: Logger
+}): Promise<RunningBroker> {
+  const { config, accounts, log } = deps
+  const stats = new BrokerStats()
+  const persistence = await DurablePersistence.open(deps.store, { clock: systemClock, log, intervalMs: config.persistIntervalMs })
+  const admission = new Admission({
+    ratePerAddress: config.connectRatePerAddress,
+    burstPerAddress: config.connectBurstPerAddress,
+    rateTotal: config.connectRateTotal,
+    burstTotal: config.connectBurstTotal,
+    maxClients: config.maxClients,
+    maxTrackedAddresses: 10_000,
+  })
+  let handle: BrokerHandle | undefined
+  const { hooks, session } = createHooks({
+    verify: (u, p) => accounts.verify(u, p),
+    kindOf: (id) => {
+      const a = accounts.get(id)
+      return a?.role === 'device' ? a.kind : undefined
+    },
+    admission,
+    limits: config,
+    clock: systemClock,
+    stats,
+    log,
+    connectedClients: () => handle?.connectedClients() ?? 0,
+  })
+  handle = await createBroker({
+    config,
+    tls: deps.identity.tls,
+    log,
+    stats,
+    hooks,
+    persistence,
+    usernameOf: (c: Client) => session(c)?.principal.username,
+    onUnsubscribe: (c, topics) => topics.forEach((t) => session(c)?.subscriptions.delete(t)),
+  })
+  const aedes = handle.aedes
+  const bus: Bus = {
+    publish: (topic, payload, opts) =>
+      new Promise((resolve, reject) =>
+        aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: opts.qos ?? 0, retain: opts.retain, dup: false }, (err) =>
+          err ? reject(err) : resolve(),
+        ),
+      ),
+    subscribe: (filter, onMessage) => aedes.subscribe(filter, (packet, cb) => (onMessage(packet.topic, packet.payload as Buffer), cb()), () => {}),
+  }
+  accounts.on('revoked', (username) => {
+    const n = handle!.disconnectAccount(username)
+    if (!accounts.get(username)) void persistence.forgetClient(username)
+    log.info({ username, disconnected: n }, 'credential revoked')
+  })
+  const discovery = new DiscoveryPublisher({ accounts, bus, hubId: deps.identity.hubId, log })
+  discovery.start()
+  return {
+    handle,
+    stats,
+    bus,
+    async close() {
+      await handle!.close()
+      await persistence.flush()
+    },
+  }
+}
