@@ -5,6 +5,7 @@ import { SOCKET_NAME } from './admin/protocol.js'
 import { startBroker, type RunningBroker } from './broker/assemble.js'
 import type { BrokerStats } from './broker/stats.js'
 import { AccountService } from './devices/accounts.js'
+import type { Bus } from './devices/discovery.js'
 import type { Config } from './core/config-schema.js'
 import type { Logger } from './core/log.js'
 import { systemClock } from './core/clock.js'
@@ -33,6 +34,8 @@ export interface HubStatus {
 export interface RunningHub {
   status(): HubStatus
   identity: HubIdentity
+  /** The internal bus (the broker), for services and tests that publish as the hub. */
+  bus(): Bus
   stop(): Promise<void>
 }
 
@@ -96,7 +99,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     ports.mqtts = (await broker.handle.listen()).mqtts
     await web.ready()
     ports.https = await listen(web.server, config.http.port, config.http.host, 'http.port')
-    return { status, identity, stop }
+    return { status, identity, bus: () => broker.bus, stop }
   } catch (err) {
     await stop()
     throw err
