@@ -16,7 +16,7 @@ export interface TestHub {
   addDevice(name: string, kind?: string): Promise<{ id: string; token: string }>
   addAccount(name: string, role?: 'integration' | 'custom', grants?: Record<string, string[]>): Promise<{ username: string; token: string }>
   /** Connects a real MQTT client over TLS (verifying the hub's CA); rejects with the CONNACK error. */
-  connect(opts: IClientOptions): Promise<MqttClient>
+  connect(opts: IClientOptions, onMessage?: (topic: string, payload: Buffer) => void): Promise<MqttClient>
   stop(): Promise<void>
 }
 
@@ -49,10 +49,12 @@ export async function startTestHub(t: Teardown, flags: Record<string, string> = 
     addDevice: (name, kind = 'temperature') => adminCall(sock, 'device.add', { name, kind }) as Promise<{ id: string; token: string }>,
     addAccount: (name, role = 'integration', grants = {}) =>
       adminCall(sock, 'account.add', { name, role, ...grants }) as Promise<{ username: string; token: string }>,
-    connect(opts) {
+    connect(opts, onMessage) {
       return new Promise((resolve, reject) => {
         const c = mqtt.connect(`mqtts://localhost:${port}`, { ca, reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 4, ...opts })
         clients.push(c)
+        // Attached before CONNACK: a persistent session's queued messages arrive right after it.
+        if (onMessage) c.on('message', onMessage)
         c.once('connect', () => resolve(c))
         c.once('error', (err) => (c.end(true), reject(err)))
         c.once('close', () => reject(new Error('closed before CONNACK')))
