@@ -67,19 +67,20 @@ export async function startAdminServer(file: string, methods: Record<string, Adm
     sock.setTimeout(60_000, () => sock.destroy())
     let buf = ''
     sock.setEncoding('utf8')
+    const tooLong = () => {
+      sock.end(JSON.stringify({ id: null, ok: false, error: { code: 'HUB_ERR_BAD_REQUEST', message: 'request too long' } }) + '\n')
+      sock.destroy()
+    }
     sock.on('data', (chunk: string) => {
       buf += chunk
-      if (buf.length > MAX_LINE && !buf.includes('\n')) {
-        sock.end(JSON.stringify({ id: null, ok: false, error: { code: 'HUB_ERR_BAD_REQUEST', message: 'request too long' } }) + '\n')
-        sock.destroy()
-        return
-      }
       let nl: number
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl)
         buf = buf.slice(nl + 1)
+        if (line.length > MAX_LINE) return tooLong()
         void answer(line).then((res) => sock.writable && sock.write(JSON.stringify(res) + '\n'))
       }
+      if (buf.length > MAX_LINE) tooLong()
     })
     sock.on('error', () => sock.destroy())
   })

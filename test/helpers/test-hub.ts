@@ -92,10 +92,10 @@ export async function collect(c: MqttClient, ms: number): Promise<Array<{ topic:
 export function subscribe(c: MqttClient, filters: Record<string, 0 | 1 | 2>): Promise<number[]> {
   const map = Object.fromEntries(Object.entries(filters).map(([f, qos]) => [f, { qos }]))
   return new Promise((resolve) => {
-    const on = (packet: { cmd: string; granted?: number[] }) => {
+    const on = (packet: { cmd: string }) => {
       if (packet.cmd !== 'suback') return
       c.off('packetreceive', on)
-      resolve(packet.granted ?? [])
+      resolve(((packet as { granted?: number[] }).granted ?? []) as number[])
     }
     c.on('packetreceive', on)
     c.subscribe(map, () => {})
