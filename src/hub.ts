@@ -14,8 +14,13 @@ import { fingerprint } from './identity/tls.js'
 import { Store } from './store/store.js'
 import { randomBytes } from './store/sealer.js'
 import { listen } from './system/listen.js'
-import { buildInfo } from './system/paths.js'
+import { buildInfo, packageRoot, SUPPORT_END } from './system/paths.js'
 import { createWebServer } from './web/server.js'
+import { loadAssets } from './web/assets.js'
+import { SessionStore } from './web/sessions.js'
+import { OwnerService } from './owner/owner.js'
+import { DeviceStateCache } from './devices/state-cache.js'
+import { LoginThrottle } from './policy/login-throttle.js'
 
 export interface HubStatus {
   hubId: string
@@ -91,10 +96,30 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     const accounts = await AccountService.open(store, { tokenKey: identity.tokenKey, random: randomBytes, clock: systemClock })
     broker = await startBroker({ config: config.mqtt, identity, store, accounts, log: log.child({ module: 'broker' }) })
     closers.push(() => broker.close())
-    Object.assign(methods, adminMethods({ status, setupCode: () => identity.setupCode, claimed: () => identity.claimed, accounts }))
 
-    const web = createWebServer({ tls: identity.tls, log: log.child({ module: 'web' }) })
+    const owner = await OwnerService.open(store, { setupCode: () => identity.setupCode, markClaimed: (c) => identity.setClaimed(c), clock: systemClock })
+    if (owner.claimed !== identity.claimed) await identity.setClaimed(owner.claimed)
+    const states = new DeviceStateCache(broker.bus)
+    const sessions = new SessionStore(systemClock)
+    const web = createWebServer({
+      tls: identity.tls,
+      log: log.child({ module: 'web' }),
+      clock: systemClock,
+      owner,
+      sessions,
+      throttle: new LoginThrottle(),
+      accounts,
+      states,
+      about: () => ({ ...info, hubId: identity.hubId, supportEnd: SUPPORT_END }),
+      security: () => ({ ...status(), setupCodeValid: !owner.claimed }),
+      mqtt: () => ({ host: config.mqtt.host, port: ports.mqtts, caFingerprint: fingerprint(identity.tls.ca), ca: identity.tls.ca }),
+      assets: await loadAssets(path.join(packageRoot(), 'web-ui', 'dist')),
+    })
     closers.push(() => web.close())
+    Object.assign(
+      methods,
+      adminMethods({ status, setupCode: () => identity.setupCode, claimed: () => identity.claimed, accounts, owner, onOwnerReset: () => sessions.destroyOthers(undefined) }),
+    )
 
     ports.mqtts = (await broker.handle.listen()).mqtts
     await web.ready()

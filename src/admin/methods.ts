@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { HubError } from '../core/errors.js'
 import type { AccountService } from '../devices/accounts.js'
+import type { OwnerService } from '../owner/owner.js'
 import { DEVICE_KINDS } from '../policy/device-kinds.js'
 import type { AdminMethod } from './server.js'
 
@@ -14,6 +15,8 @@ export function adminMethods(deps: {
   setupCode: () => string
   claimed: () => boolean
   accounts: AccountService
+  owner: OwnerService
+  onOwnerReset?: () => void
 }): Record<string, AdminMethod> {
   const { accounts } = deps
   const m = <P>(params: ReturnType<typeof Type.Object>, handler: (p: P) => Promise<unknown>): AdminMethod<P> => ({ params, handler })
@@ -23,6 +26,16 @@ export function adminMethods(deps: {
       if (deps.claimed()) throw new HubError('HUB_ERR_CLAIMED', 'this hub is claimed: its setup code no longer works')
       return { setupCode: deps.setupCode() }
     }),
+    // On-the-box recovery: whoever holds the setup code (the label, or `hearth setup-code` as the
+    // hub's user) can set a new owner password; web sessions end.
+    'owner.reset': m<{ setupCode: string; password: string }>(
+      Type.Object({ setupCode: Type.String({ minLength: 1, maxLength: 32 }), password: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false }),
+      async (p) => {
+        await deps.owner.reset(p.setupCode, p.password)
+        deps.onOwnerReset?.()
+        return { reset: true }
+      },
+    ),
     'device.kinds': m(Empty, async () =>
       Object.entries(DEVICE_KINDS).map(([kind, spec]) => ({ kind, description: spec.description, fields: Object.keys((spec.schema as { properties: object }).properties) })),
     ),

@@ -15,6 +15,8 @@ export interface HubIdentity {
   sessionKey: Buffer
   tls: { ca: string; cert: string; key: string; names: string[] }
   zigbee: { panId: number; extendedPanId: string; networkKey: Buffer; channel: number }
+  /** Records (durably) whether the hub is claimed; `claimed` follows. */
+  setClaimed(claimed: boolean): Promise<void>
 }
 
 /** The machine's hostname as a single DNS label (RFC 1123), for the certificate and mDNS. */
@@ -92,7 +94,7 @@ export async function loadIdentity(
     await db.write()
     log.info({ names }, 'server certificate re-issued for new names')
   }
-  return {
+  const identity: HubIdentity = {
     hubId: doc.hubId,
     hostname: deps.hostname,
     claimed: doc.claimed,
@@ -101,5 +103,11 @@ export async function loadIdentity(
     sessionKey: s.open(doc.secrets.sessionKey),
     tls: { ca: doc.tls.caCert, cert: doc.tls.cert, key: s.openText(doc.tls.key), names },
     zigbee: { ...doc.zigbee, networkKey: s.open(doc.zigbee.networkKey) },
+    async setClaimed(claimed) {
+      doc.claimed = claimed
+      await db.write()
+      identity.claimed = claimed
+    },
   }
+  return identity
 }

@@ -19,3 +19,9 @@ export function buildInfo(): { model: string; version: string } {
   const pj = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }
   return { model: 'Hearth Hub', version: pj.version }
 }
+
+/**
+ * End of the security-update support period for this release (EN 303 645 5.3-13; UK PSTI).
+ * Set per release; shown by /api/v1/about, the UI and the README.
+ */
+export const SUPPORT_END = '2031-12-31'

@@ -21,7 +21,7 @@ t.test('hearth run: ready, health over verified HTTPS, MQTT refused, status over
   t.match(health.headers['content-security-policy'], /frame-ancestors 'none'/)
 
   const other = await httpsGet(`https://localhost:${ready.listeners.https.port}/api/v1/devices`, ca)
-  t.equal(other.status, 404, 'only health is served')
+  t.equal(other.status, 401, 'everything else needs the owner')
   t.same(Object.keys(JSON.parse(other.body)).sort(), ['code', 'message'], 'errors are { code, message }')
 
   const refused = await new Promise<string>((resolve) => {

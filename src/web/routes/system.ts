@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import { errors } from '../schemas.js'
+import type { WebDeps } from '../context.js'
+
+const About = Type.Object({ model: Type.String(), version: Type.String(), hubId: Type.String(), supportEnd: Type.String() }, { additionalProperties: false })
+
+/** Health, about, security facts, the live event stream. */
+export function systemRoutes(app: FastifyInstance, deps: WebDeps): void {
+  app.get(
+    '/api/v1/health',
+    { config: { access: 'public' }, schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false }), ...errors } } },
+    async () => ({ status: 'ok' as const }),
+  )
+
+  app.get('/api/v1/about', { schema: { response: { 200: About, ...errors } } }, async () => deps.about())
+
+  app.get('/api/v1/security', { schema: { response: { 200: Type.Record(Type.String(), Type.Unknown()), ...errors } } }, async () => deps.security())
+
+  // Live device state as Server-Sent Events (one small JSON per change; heartbeats keep proxies honest).
+  app.get('/api/v1/events', { schema: { response: { ...errors } } }, (req, reply) => {
+    reply.hijack()
+    const res = reply.raw
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' })
+    res.write(': hearth\n\n')
+    const on = (id: string, state: unknown) => {
+      if (res.writableLength > 256 * 1024) return // a stalled reader loses updates, not the hub's memory
+      res.write(`event: state\ndata: ${JSON.stringify({ id, ...(state as object) })}\n\n`)
+    }
+    deps.states.on('update', on)
+    const beat = setInterval(() => res.write(': beat\n\n'), 25_000)
+    req.raw.on('close', () => {
+      clearInterval(beat)
+      deps.states.off('update', on)
+    })
+  })
+}
