@@ -2,6 +2,7 @@
 import { parseArgs } from './cli/args.js'
 import { COMMANDS } from './cli/commands.js'
 import { manage, MANAGE_VALUE_FLAGS } from './cli/manage.js'
+import { owner } from './cli/owner.js'
 import { configHelp, USAGE } from './cli/help.js'
 import { processIo, reportError, type Io } from './cli/output.js'
 import type { Config } from './core/config-schema.js'
@@ -74,7 +75,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = proc
       return 0
     }
     const isManage = command === 'device' || command === 'account'
-    if (command !== 'run' && !isManage && !COMMANDS[command]) throw new HubError('HUB_ERR_USAGE', `unknown command ${command} (see hearth --help)`)
+    if (command !== 'run' && !isManage && command !== 'owner' && !COMMANDS[command]) throw new HubError('HUB_ERR_USAGE', `unknown command ${command} (see hearth --help)`)
     const config = await loadConfig(args.configFlags, env)
     if (command === 'run') {
       const log = createRootLogger(config.log.level, 2)
@@ -86,6 +87,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = proc
       }
     }
     if (isManage) await manage(command, config, args, json, io)
+    else if (command === 'owner') await owner(config, args, json, io)
     else await COMMANDS[command]!(config, json, io)
     return 0
   } catch (err) {

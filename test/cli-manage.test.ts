@@ -73,3 +73,33 @@ t.test('admin socket: malformed requests are refused and the hub keeps running',
   t.equal(ok.id, 7)
   t.equal(ok.ok, true, 'still serving')
 })
+
+t.test('hearth owner reset: the setup code on stdin recovers the owner', async (t) => {
+  const { spawn } = await import('node:child_process')
+  const { MAIN } = await import('./helpers/hub-process.js')
+  const hub = await startHubProcess()
+  t.teardown(() => hub.stop('SIGKILL'))
+  const reset = (input: string) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const p = spawn(process.execPath, [MAIN, 'owner', 'reset', '--data-dir', hub.dataDir], { stdio: ['pipe', 'pipe', 'pipe'] })
+      let out = ''
+      let err = ''
+      p.stdout.on('data', (d) => (out += d))
+      p.stderr.on('data', (d) => (err += d))
+      p.on('exit', (code) => resolve({ code, out, err }))
+      p.stdin.end(input)
+    })
+  const before = await reset(`${hub.ready.setupCode}\nfresh start 2026 ok\n`)
+  t.equal(before.code, 65, 'not claimed yet: nothing to reset')
+  t.match(before.err, /not claimed yet/)
+  const { WebClient, GOOD_PASSWORD } = await import('./helpers/web-client.js')
+  const { hubCa } = await import('./helpers/tls-client.js')
+  const web = new WebClient(hub.ready.listeners.https.port, hubCa(hub.dataDir))
+  t.equal((await web.post('/api/v1/claim', { setupCode: hub.ready.setupCode, name: 'Ada', password: GOOD_PASSWORD })).status, 201)
+  const wrong = await reset('AAAA-BBBB-CCCC\nfresh start 2026 ok\n')
+  t.equal(wrong.code, 77)
+  const ok = await reset(`${hub.ready.setupCode}\nfresh start 2026 ok\n`)
+  t.equal(ok.code, 0, ok.err)
+  t.equal((await web.get('/api/v1/session')).status, 401, 'web sessions ended')
+  t.equal((await new WebClient(hub.ready.listeners.https.port, hubCa(hub.dataDir)).post('/api/v1/session', { password: 'fresh start 2026 ok' })).status, 200)
+})

@@ -16,6 +16,7 @@ Commands:
                                  [--deny-pub F]... [--deny-sub F]...
                                  an integration (Home Assistant, Node-RED) or custom account
   account list | remove NAME | rotate NAME
+  owner reset         set a new owner password with the setup code (read from stdin); ends web sessions
   help                show this help
 
 Options for every command:
