@@ -8,7 +8,7 @@ import { processIo, reportError, type Io } from './cli/output.js'
 import type { Config } from './core/config-schema.js'
 import { HubError } from './core/errors.js'
 import type { Logger } from './core/log.js'
-import { startHub, type RunningHub } from './hub.js'
+import type { RunningHub } from './hub.js'
 import { loadConfig } from './system/load-config.js'
 import { createRootLogger } from './system/logger.js'
 
@@ -38,6 +38,8 @@ function banner(hub: RunningHub, config: Config, json: boolean, env: NodeJS.Proc
 async function run(config: Config, json: boolean, io: Io, log: Logger): Promise<number> {
   process.umask(0o077)
   const t0 = performance.now()
+  // Loaded only to run the hub: CLI commands stay quick to start.
+  const { startHub } = await import('./hub.js')
   const hub = await startHub(config, log)
   log.info({ ms: Math.round(performance.now() - t0), ...hub.status().listeners }, 'hub ready')
   io.out(banner(hub, config, json, process.env))

@@ -1,6 +1,9 @@
 import t from 'tap'
 import { runCli, startHubProcess } from './helpers/hub-process.js'
 
+// Spawns many real processes: on a loaded 2-core CI machine this file needs more than tap's default.
+t.setTimeout(300_000)
+
 t.test('hearth device/account commands over the admin socket', async (t) => {
   const hub = await startHubProcess()
   t.teardown(() => hub.stop('SIGKILL'))

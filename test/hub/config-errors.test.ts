@@ -1,9 +1,12 @@
 import t from 'tap'
 import { createHash } from 'node:crypto'
-import { chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, rmSync, symlinkSync } from 'node:fs'
+import { chmodSync, chownSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, rmSync, symlinkSync } from 'node:fs'
 import { createServer } from 'node:net'
 import path from 'node:path'
 import { runCli, tmpDir } from '../helpers/hub-process.js'
+
+// Spawns many real processes: on a loaded 2-core CI machine this file needs more than tap's default.
+t.setTimeout(300_000)
 
 /** A fingerprint of every file's name, mode and bytes under a dir: proves "nothing written". */
 function snapshot(dir: string): string {
@@ -24,11 +27,18 @@ function snapshot(dir: string): string {
 const run = (dataDir: string, extra: string[] = [], env: Record<string, string> = {}) =>
   runCli(['run', '--data-dir', dataDir, '--mqtt-port', '0', '--http-port', '0', ...extra], env)
 
-/** A provisioned data dir (the offline setup-code command provisions it). */
+/** A provisioned data dir: provisioned once by the real CLI, then copied (modes kept) per case. */
+let template: Promise<string> | undefined
 async function provisioned(): Promise<string> {
+  template ??= (async () => {
+    const dir = path.join(tmpDir(), 'data')
+    const r = await runCli(['setup-code', '--data-dir', dir])
+    if (r.code !== 0) throw new Error(r.stderr)
+    return dir
+  })()
   const dir = path.join(tmpDir(), 'data')
-  const r = await runCli(['setup-code', '--data-dir', dir])
-  if (r.code !== 0) throw new Error(r.stderr)
+  cpSync(await template, dir, { recursive: true, preserveTimestamps: true })
+  chmodSync(dir, 0o700)
   return dir
 }
 

@@ -29,7 +29,7 @@ t.test('hearth run: ready, health over verified HTTPS, MQTT refused, status over
     c.on('connect', () => (c.end(true), resolve('connected')))
     c.on('error', (e) => (c.end(true), resolve(e.message)))
   })
-  t.match(refused, /Not authorized/i, 'the broker refuses every client until devices exist')
+  t.match(refused, /Bad username or password/i, 'an unknown account is refused')
 
   const status = await runCli(['status', '--json', '--data-dir', hub.dataDir])
   t.equal(status.code, 0, status.stderr)

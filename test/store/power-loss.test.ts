@@ -6,6 +6,9 @@ import path from 'node:path'
 import { silentLogger } from '../../src/core/log.js'
 import { Store } from '../../src/store/store.js'
 
+// Spawns many real processes: on a loaded 2-core CI machine this file needs more than tap's default.
+t.setTimeout(300_000)
+
 // Runs the built child (npm test builds first): a real process, really SIGKILLed.
 const CHILD = path.resolve('dist/test/helpers/store-writer.js')
 const RUNS = Number(process.env.HEARTH_POWER_LOSS_RUNS ?? 200)
