@@ -42,7 +42,7 @@ export async function startBroker(deps: {
     maxTrackedAddresses: 10_000,
   })
   let handle: BrokerHandle | undefined
-  const { hooks, session } = createHooks({
+  const { hooks, session, onClose } = createHooks({
     verify: (u, p) => accounts.verify(u, p),
     kindOf: (id) => {
       const a = accounts.get(id)
@@ -54,6 +54,8 @@ export async function startBroker(deps: {
     stats,
     log,
     connectedClients: () => handle?.connectedClients() ?? 0,
+    connectionsOf: (u) => handle?.connectionsOf(u) ?? 0,
+    queueDepth: () => handle?.queueDepth() ?? 0,
   })
   handle = await createBroker({
     config,
@@ -63,6 +65,7 @@ export async function startBroker(deps: {
     hooks,
     persistence,
     usernameOf: (c: Client) => session(c)?.principal.username,
+    onClose,
     onUnsubscribe: (c, topics) => topics.forEach((t) => session(c)?.subscriptions.delete(t)),
   })
   const aedes = handle.aedes

@@ -20,6 +20,8 @@ export interface HookDeps {
   stats: BrokerStats
   log: Logger
   connectedClients(): number
+  connectionsOf(username: string): number
+  queueDepth(): number
 }
 
 /** Per-connection state, attached when the client authenticates. */
@@ -27,7 +29,9 @@ export interface Session {
   principal: Principal
   bucket: TokenBucket
   /** Publishes waiting for a token, in arrival order. */
-  waiting: Array<() => void>
+  waiting: Array<(err?: Error) => void>
+  /** The connection is gone: queued publishes are dropped, never delivered late. */
+  closed: boolean
   subscriptions: Set<string>
   counters: ClientCounters
 }
@@ -37,6 +41,10 @@ export const OUTGOING_SOFT_BYTES = 256 * 1024
 export const OUTGOING_HARD_BYTES = 4 * 1024 * 1024
 /** Where a refused-but-acknowledged publish goes: a `$` topic no account may subscribe to. */
 export const REJECTED_TOPIC = '$hearth/rejected'
+/** Above this many messages queued in the broker, every publisher waits (global back-pressure). */
+export const QUEUE_HIGH_WATER = 5000
+/** Connections one account may hold at once (integrations use a few; each has the full budget). */
+export const MAX_CONNECTIONS_PER_ACCOUNT = 8
 
 type ConnectError = Error & { returnCode: 2 | 3 | 4 | 5 }
 const refuse = (returnCode: ConnectError['returnCode'], message: string): ConnectError => Object.assign(new Error(message), { returnCode })
@@ -76,6 +84,10 @@ export function createHooks(deps: HookDeps) {
       log.info({ username, address }, 'MQTT login refused')
       return done(refuse(4, 'bad user name or password'), null)
     }
+    if (principal.role !== 'device' && deps.connectionsOf(principal.username) >= MAX_CONNECTIONS_PER_ACCOUNT) {
+      stats.totals.connectRefused.accountConnections++
+      return done(refuse(3, 'server unavailable'), null)
+    }
     // [MQTT-3.1.3-6] A zero-byte id with a clean session gets a unique id in the account's own namespace.
     if (info?.emptyId && principal.role !== 'device') client.id = `${principal.username}-${randomBytes(6).toString('hex')}`
     if (!clientIdAllowed(principal, client.id)) {
@@ -92,6 +104,7 @@ export function createHooks(deps: HookDeps) {
       principal,
       bucket: new TokenBucket(limits.publishRate, limits.publishBurst, now()),
       waiting: [],
+      closed: false,
       subscriptions: new Set(),
       counters: newClientCounters(),
     })
@@ -118,18 +131,30 @@ export function createHooks(deps: HookDeps) {
     } else stats.bump(s.counters, 'published')
     // Back-pressure: a client over its publish budget waits; aedes reads no more from its socket
     // until this batch is authorized, so TCP slows the sender down.
-    if (s.waiting.length === 0 && s.bucket.take(now())) return done(null)
+    const overloaded = () => deps.queueDepth() > QUEUE_HIGH_WATER
+    if (s.waiting.length === 0 && !overloaded() && s.bucket.take(now())) return done(null)
     stats.bump(s.counters, 'throttled')
-    s.waiting.push(() => done(null))
-    if (s.waiting.length === 1) schedule(s)
+    s.waiting.push((err) => done(err ?? null))
+    if (s.waiting.length === 1) schedule(s, overloaded)
   }
 
-  /** Releases waiting publishes in order as tokens refill. */
-  function schedule(s: Session): void {
+  /** Releases waiting publishes in order as tokens refill and the broker's queue drains. */
+  function schedule(s: Session, overloaded: () => boolean): void {
+    const delay = overloaded() ? 10 : Math.max(1, Math.min(1000, s.bucket.waitMs(now())))
     deps.clock.setTimeout(() => {
-      while (s.waiting.length > 0 && s.bucket.take(now())) s.waiting.shift()!()
-      if (s.waiting.length > 0) schedule(s)
-    }, Math.max(1, Math.min(1000, s.bucket.waitMs(now()))))
+      if (s.closed) return void s.waiting.splice(0).forEach((release) => release(new Error('client gone')))
+      while (s.waiting.length > 0 && !overloaded() && s.bucket.take(now())) s.waiting.shift()!()
+      if (s.waiting.length > 0) schedule(s, overloaded)
+    }, delay)
+  }
+
+  /** A client went away: whatever it still had queued is dropped, not delivered late. */
+  const onClose = (client: Client) => {
+    const s = sessions.get(client)
+    if (!s) return
+    s.closed = true
+    const dropped = s.waiting.splice(0)
+    for (const release of dropped) release(new Error('client gone'))
   }
 
   const authorizeSubscribeHook: AedesOptions['authorizeSubscribe'] = (client, sub, done) => {
@@ -165,5 +190,6 @@ export function createHooks(deps: HookDeps) {
   return {
     hooks: { preConnect, authenticate, authorizePublish: authorizePublishHook, authorizeSubscribe: authorizeSubscribeHook, authorizeForward },
     session: (client: Client) => sessions.get(client),
+    onClose,
   }
 }

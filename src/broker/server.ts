@@ -5,6 +5,7 @@ import type { Config } from '../core/config-schema.js'
 import type { Logger } from '../core/log.js'
 import { tlsServerOptions } from '../system/tls-options.js'
 import { listen } from '../system/listen.js'
+import { createEmitter } from './emitter.js'
 import type { BrokerStats } from './stats.js'
 
 export interface BrokerDeps {
@@ -17,6 +18,8 @@ export interface BrokerDeps {
   persistence?: AedesOptions['persistence']
   /** The username a connected client authenticated as (to cut off revoked accounts). */
   usernameOf?: (client: Client) => string | undefined
+  /** Called when a connected client goes away (its queued publishes must be dropped). */
+  onClose?: (client: Client) => void
   /** Called when a client unsubscribes, so per-client subscription counts stay right. */
   onUnsubscribe?: (client: Client, topics: string[]) => void
 }
@@ -27,6 +30,10 @@ export interface BrokerHandle {
   /** Disconnects every client of an account at once (removed or rotated token). */
   disconnectAccount(username: string): number
   connectedClients(): number
+  /** Live connections of one account (a token's budget must not multiply by reconnecting). */
+  connectionsOf(username: string): number
+  /** Messages waiting in the broker's emitter: the global back-pressure signal. */
+  queueDepth(): number
   close(): Promise<void>
 }
 
@@ -56,6 +63,7 @@ function capPacketSize(client: Client, max: number, onOversize: () => void): voi
 /** The embedded aedes broker on MQTTS with the hub's certificate; aedes' own guards kept. */
 export async function createBroker(deps: BrokerDeps): Promise<BrokerHandle> {
   const { config, log, stats } = deps
+  const mq = createEmitter(100)
   const aedes = await Aedes.createBroker({
     maxTopicLevels: config.maxTopicLevels,
     maxClientsIdLength: 64,
@@ -64,6 +72,7 @@ export async function createBroker(deps: BrokerDeps): Promise<BrokerHandle> {
     heartbeatInterval: 60_000,
     queueLimit: 42,
     authenticate: refuseAll,
+    mq,
     ...(deps.persistence ? { persistence: deps.persistence } : {}),
     ...deps.hooks,
   })
@@ -92,6 +101,7 @@ export async function createBroker(deps: BrokerDeps): Promise<BrokerHandle> {
   aedes.on('clientDisconnect', (client) => {
     const user = deps.usernameOf?.(client)
     if (user) clients.get(user)?.delete(client)
+    deps.onClose?.(client)
   })
   aedes.on('unsubscribe', (topics, client) => deps.onUnsubscribe?.(client, topics))
   aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'))
@@ -112,6 +122,8 @@ export async function createBroker(deps: BrokerDeps): Promise<BrokerHandle> {
       return set.size
     },
     connectedClients: () => aedes.connectedClients,
+    connectionsOf: (username) => clients.get(username)?.size ?? 0,
+    queueDepth: () => mq.length,
     async close() {
       await new Promise<void>((resolve) => aedes.close(() => resolve()))
       const closed = Promise.all([tls, plain].filter((s): s is Server => !!s && s.listening).map((s) => new Promise<void>((r) => s.close(() => r()))))

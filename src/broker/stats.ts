@@ -22,7 +22,7 @@ export const newClientCounters = (): ClientCounters => ({
 
 export class BrokerStats {
   readonly totals = {
-    connectRefused: { 'address-rate': 0, 'global-rate': 0, 'max-clients': 0, badCredentials: 0, notAuthorized: 0, clientId: 0, will: 0 },
+    connectRefused: { 'address-rate': 0, 'global-rate': 0, 'max-clients': 0, accountConnections: 0, badCredentials: 0, notAuthorized: 0, clientId: 0, will: 0 },
     connected: 0,
     ...newClientCounters(),
     oversizedPackets: 0,

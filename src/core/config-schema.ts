@@ -47,7 +47,7 @@ export const ConfigSchema = Type.Object(
         maxTopicLength: Count(256, 16, 65535, 'Longest topic name or filter accepted, in bytes.'),
         maxTopicLevels: Count(8, 2, 64, 'Most topic levels (separated by /) accepted.'),
         maxSubscriptionsPerClient: Count(50, 1, 10000, 'Most subscriptions one client may hold.'),
-        maxInflight: Count(32, 1, 65535, 'Most unacknowledged QoS 1/2 messages queued per client.'),
+        maxInflight: Count(32, 1, 65535, 'Most inbound QoS 2 messages a client may leave awaiting PUBREL.'),
         publishRate: Count(20, 1, 100000, 'Publishes per second a client may sustain (token bucket refill).'),
         publishBurst: Count(100, 1, 100000, 'Publishes a client may send in a burst (token bucket size).'),
         connectRatePerAddress: Count(5, 1, 10000, 'CONNECT attempts per second from one address.'),

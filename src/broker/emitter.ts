@@ -1,0 +1,44 @@
+import { createRequire } from 'node:module'
+
+interface MQEmitterLike {
+  current: number
+  length: number
+  _do(message: unknown, cb: unknown): unknown
+}
+
+const require = createRequire(import.meta.url)
+const mqemitter = require('mqemitter') as (opts: object) => MQEmitterLike
+
+/** Deeper than this, the next queued message is delivered on the next turn of the event loop. */
+const MAX_SYNC_DEPTH = 64
+
+/**
+ * aedes' message emitter with its recursion cut. mqemitter drains its queue recursively
+ * (`released` → `_do` → listeners → `released` …); when every subscriber has gone, listeners
+ * complete synchronously and a queue of a few thousand messages overflows the stack
+ * (`RangeError: Maximum call stack size exceeded`) — how bare aedes dies after a publish flood.
+ * Past a small depth the next delivery is deferred with setImmediate. The deferred message
+ * keeps its slot (`current`), so newer messages still queue behind it: order is preserved.
+ */
+export function createEmitter(concurrency: number): MQEmitterLike {
+  const mq = mqemitter({ concurrency, matchEmptyLevels: true }) // [MQTT-4.7.1-3]
+  const original = mq._do.bind(mq)
+  let depth = 0
+  mq._do = (message, cb) => {
+    if (depth >= MAX_SYNC_DEPTH) {
+      mq.current++
+      setImmediate(() => {
+        mq.current--
+        mq._do(message, cb)
+      })
+      return mq
+    }
+    depth++
+    try {
+      return original(message, cb)
+    } finally {
+      depth--
+    }
+  }
+  return mq
+}
