@@ -42,7 +42,7 @@ export const OUTGOING_HARD_BYTES = 4 * 1024 * 1024
 /** Where a refused-but-acknowledged publish goes: a `$` topic no account may subscribe to. */
 export const REJECTED_TOPIC = '$hearth/rejected'
 /** Above this many messages queued in the broker, every publisher waits (global back-pressure). */
-export const QUEUE_HIGH_WATER = 5000
+export const QUEUE_HIGH_WATER = 500
 /** Connections one account may hold at once (integrations use a few; each has the full budget). */
 export const MAX_CONNECTIONS_PER_ACCOUNT = 8
 
