@@ -16,6 +16,7 @@ import { randomBytes } from './store/sealer.js'
 import { listen } from './system/listen.js'
 import { buildInfo, packageRoot, SUPPORT_END } from './system/paths.js'
 import { createWebServer } from './web/server.js'
+import { startHubFirewall, type HubFirewall } from './net/hub-firewall.js'
 import { loadAssets } from './web/assets.js'
 import { SessionStore } from './web/sessions.js'
 import { OwnerService } from './owner/owner.js'
@@ -97,6 +98,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     broker = await startBroker({ config: config.mqtt, identity, store, accounts, log: log.child({ module: 'broker' }) })
     closers.push(() => broker.close())
 
+    let firewall: HubFirewall | undefined
     const owner = await OwnerService.open(store, { setupCode: () => identity.setupCode, markClaimed: (c) => identity.setClaimed(c), clock: systemClock })
     if (owner.claimed !== identity.claimed) await identity.setClaimed(owner.claimed)
     const states = new DeviceStateCache(broker.bus)
@@ -111,19 +113,39 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
       accounts,
       states,
       about: () => ({ ...info, hubId: identity.hubId, supportEnd: SUPPORT_END }),
-      security: () => ({ ...status(), setupCodeValid: !owner.claimed }),
+      security: () => ({ ...status(), setupCodeValid: !owner.claimed, firewall: firewall?.status() }),
       mqtt: () => ({ host: config.mqtt.host, port: ports.mqtts, caFingerprint: fingerprint(identity.tls.ca), ca: identity.tls.ca }),
       assets: await loadAssets(path.join(packageRoot(), 'web-ui', 'dist')),
     })
     closers.push(() => web.close())
     Object.assign(
       methods,
-      adminMethods({ status, setupCode: () => identity.setupCode, claimed: () => identity.claimed, accounts, owner, onOwnerReset: () => sessions.destroyOthers(undefined) }),
+      adminMethods({
+        status,
+        setupCode: () => identity.setupCode,
+        claimed: () => identity.claimed,
+        accounts,
+        owner,
+        onOwnerReset: () => sessions.destroyOthers(undefined),
+        policy: () => firewall?.status(),
+      }),
     )
 
     ports.mqtts = (await broker.handle.listen()).mqtts
     await web.ready()
     ports.https = await listen(web.server, config.http.port, config.http.host, 'http.port')
+    // Least-privilege host firewall for the ports just bound (EN 303 645 5.6; in the image the
+    // helper unit has already applied the last known policy at boot).
+    const fwLog = log.child({ module: 'firewall' })
+    firewall = await startHubFirewall({
+      config: config.firewall,
+      dataDir: config.dataDir,
+      listeners: () => ({ mqtts: ports.mqtts, https: ports.https, ...(config.mqtt.plainPort > 0 ? { mqttPlainLoopback: config.mqtt.plainPort } : {}) }),
+      log: fwLog,
+      onAlert: (alert) => fwLog.error({ code: alert.code, reason: alert.reason }, 'ALERT: the host firewall is not in force'),
+    })
+    const fw = firewall
+    closers.push(() => fw.close())
     return { status, identity, bus: () => broker.bus, stop }
   } catch (err) {
     await stop()

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
+import path from 'node:path'
 import { parseArgs } from './cli/args.js'
 import { COMMANDS } from './cli/commands.js'
 import { manage, MANAGE_VALUE_FLAGS } from './cli/manage.js'
 import { owner } from './cli/owner.js'
+import { policy } from './cli/policy.js'
 import { configHelp, USAGE } from './cli/help.js'
 import { processIo, reportError, type Io } from './cli/output.js'
 import type { Config } from './core/config-schema.js'
@@ -77,7 +79,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = proc
       return 0
     }
     const isManage = command === 'device' || command === 'account'
-    if (command !== 'run' && !isManage && command !== 'owner' && !COMMANDS[command]) throw new HubError('HUB_ERR_USAGE', `unknown command ${command} (see hearth --help)`)
+    if (command !== 'run' && !isManage && !['owner', 'policy', 'firewall-apply'].includes(command) && !COMMANDS[command]) throw new HubError('HUB_ERR_USAGE', `unknown command ${command} (see hearth --help)`)
     const config = await loadConfig(args.configFlags, env)
     if (command === 'run') {
       const log = createRootLogger(config.log.level, 2)
@@ -88,7 +90,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = proc
         throw err
       }
     }
-    if (isManage) await manage(command, config, args, json, io)
+    if (command === 'firewall-apply') {
+      // Run by hearth-firewall.service (CAP_NET_ADMIN only): compile the state the hub wrote, apply, verify, answer.
+      const { runFirewallHelper } = await import('./net/helper.js')
+      const { nftRunner } = await import('./net/nft.js')
+      const r = await runFirewallHelper({ dir: path.join(config.dataDir, 'firewall'), run: nftRunner() })
+      if (!r.applied) throw new HubError('HUB_ERR_FIREWALL_APPLY', `firewall not applied: ${r.reason}`)
+      io.out(json ? JSON.stringify(r) : `firewall applied (sha256 ${r.digest.slice(0, 12)})`)
+      return 0
+    }
+    if (command === 'policy') await policy(config, args.positional, json, io)
+    else if (isManage) await manage(command, config, args, json, io)
     else if (command === 'owner') await owner(config, args, json, io)
     else await COMMANDS[command]!(config, json, io)
     return 0

@@ -17,6 +17,7 @@ export function adminMethods(deps: {
   accounts: AccountService
   owner: OwnerService
   onOwnerReset?: () => void
+  policy?: () => unknown
 }): Record<string, AdminMethod> {
   const { accounts } = deps
   const m = <P>(params: ReturnType<typeof Type.Object>, handler: (p: P) => Promise<unknown>): AdminMethod<P> => ({ params, handler })
@@ -36,6 +37,11 @@ export function adminMethods(deps: {
         return { reset: true }
       },
     ),
+    'policy.show': m(Empty, async () => {
+      const p = deps.policy?.()
+      if (p === undefined) throw new HubError('HUB_ERR_NOT_RUNNING', 'the firewall is not started yet')
+      return p
+    }),
     'device.kinds': m(Empty, async () =>
       Object.entries(DEVICE_KINDS).map(([kind, spec]) => ({ kind, description: spec.description, fields: Object.keys((spec.schema as { properties: object }).properties) })),
     ),

@@ -13,6 +13,9 @@ const Host = (description: string) =>
 const Count = (def: number, min: number, max: number, description: string) =>
   Type.Integer({ minimum: min, maximum: max, default: def, description })
 
+// A comma-separated list: config leaves are scalars so each has an env and a flag name.
+const List = (description: string) => Type.String({ maxLength: 1024, pattern: '^[0-9A-Za-z.:_,\\[\\] -]*$', default: '', description })
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 export const ConfigSchema = Type.Object(
@@ -63,6 +66,23 @@ export const ConfigSchema = Type.Object(
       {
         host: Host('Address the HTTPS listener binds to (use 0.0.0.0 or :: for the LAN).'),
         port: Port(8443, 'HTTPS port of the web setup and API; 0 picks a free port.'),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    firewall: Type.Object(
+      {
+        mode: Type.Union([Type.Literal('off'), Type.Literal('nft'), Type.Literal('helper')], {
+          default: 'off',
+          description: 'Host firewall (table inet hearth): off computes and shows it only; nft applies it in-process (needs CAP_NET_ADMIN); helper hands it to hearth-firewall.service (the image).',
+        }),
+        required: Type.Boolean({ default: false, description: 'A firewall that cannot be applied is an alert, not a note (the image sets this).' }),
+        lanInterfaces: List('LAN-side interfaces, comma-separated; empty: every interface with an address that is not WAN-side.'),
+        wanInterfaces: List('WAN-side interfaces, comma-separated: nothing new is accepted from them.'),
+        dnsServers: List('Resolver addresses the box may query, comma-separated; empty: the nameservers in /etc/resolv.conf.'),
+        ntpServers: List('NTP servers (addresses or names) the box may query, comma-separated.'),
+        uplinkHosts: List('Uplink hosts the hub may reach: host:port or [v6]:port, comma-separated.'),
+        updateHosts: List('Update hosts the hub may reach: host:port or [v6]:port, comma-separated.'),
+        refreshSeconds: Count(300, 10, 86400, 'Interfaces are re-read and host names re-resolved this often.'),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -76,8 +76,10 @@ export class Firewall {
     const ruleset = compileRuleset(state)
     const batch = renderBatch(ruleset)
     const digest = rulesetDigest(batch)
-    if (this.intended?.digest === digest) return
-    this.intended = { ruleset, state: structuredClone(state), batch, digest }
+    // Same ruleset: nothing to do if it is in force or on its way; after a failure, try again
+    // (a periodic re-gather is how a hub whose helper missed a change catches up).
+    if (this.intended?.digest === digest && ((this.current.applied && this.current.digest === digest) || this.timer || this.running)) return
+    if (this.intended?.digest !== digest) this.intended = { ruleset, state: structuredClone(state), batch, digest }
     // A change already waiting takes this one along: the newest state is read when the timer
     // fires, and a stream of changes cannot postpone the firewall indefinitely.
     if (this.closed || this.timer) return
@@ -111,6 +113,14 @@ export class Firewall {
       pending: this.timer !== undefined || this.running !== undefined,
       rules: i ? policyRows(i.ruleset) : [],
     }
+  }
+
+  /**
+   * Records that no state could be built (say, a bad interface name in the config): reported like
+   * a failed apply — said once, or an alert when required. The kernel keeps whatever it has.
+   */
+  reportFailure(reason: string): void {
+    this.record(this.intended?.digest ?? '', this.intended?.ruleset.mode ?? 'normal', { applied: false, reason, unavailable: false })
   }
 
   /** Cancels a pending apply. The table in the kernel stays as it is (see the class comment). */

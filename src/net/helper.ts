@@ -79,18 +79,26 @@ export function helperBackend(opts: { dir: string; clock?: Clock; timeoutMs?: nu
  * it, and records the outcome for the hub. Resolves with the outcome; never throws for bad input.
  */
 export async function runFirewallHelper(opts: { dir: string; run: NftRunner }): Promise<ApplyOutcome> {
-  let outcome: ApplyOutcome
-  let digest = ''
-  let mode: HelperStatus['mode']
-  try {
-    const ruleset = compileRuleset(JSON.parse(await readBounded(path.join(opts.dir, STATE_FILE), MAX_STATE_BYTES)))
-    digest = rulesetDigest(renderBatch(ruleset))
-    mode = ruleset.mode
-    outcome = await applyRuleset(opts.run, ruleset)
-  } catch (err) {
-    outcome = { applied: false, reason: `state rejected: ${(err as Error).message}`, unavailable: false }
+  // A path unit does not re-trigger a oneshot that is still running: if the hub wrote a newer
+  // state meanwhile, apply again (a few rounds at most; the hub retries after that).
+  let last: { digest: string; outcome: ApplyOutcome } | undefined
+  for (let round = 0; round < 3; round++) {
+    let outcome: ApplyOutcome
+    let digest = ''
+    let mode: HelperStatus['mode']
+    try {
+      const ruleset = compileRuleset(JSON.parse(await readBounded(path.join(opts.dir, STATE_FILE), MAX_STATE_BYTES)))
+      digest = rulesetDigest(renderBatch(ruleset))
+      if (last?.digest === digest) return last.outcome
+      mode = ruleset.mode
+      outcome = await applyRuleset(opts.run, ruleset)
+    } catch (err) {
+      outcome = { applied: false, reason: `state rejected: ${(err as Error).message}`, unavailable: false }
+    }
+    const status: HelperStatus = { digest, applied: outcome.applied, ...(outcome.applied ? {} : { reason: outcome.reason }), ...(mode ? { mode } : {}) }
+    await writeFileDurable(path.join(opts.dir, STATUS_FILE), JSON.stringify(status) + '\n', { mode: 0o600 })
+    if (!digest) return outcome
+    last = { digest, outcome }
   }
-  const status: HelperStatus = { digest, applied: outcome.applied, ...(outcome.applied ? {} : { reason: outcome.reason }), ...(mode ? { mode } : {}) }
-  await writeFileDurable(path.join(opts.dir, STATUS_FILE), JSON.stringify(status) + '\n', { mode: 0o600 })
-  return outcome
+  return last!.outcome
 }

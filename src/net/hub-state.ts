@@ -57,17 +57,26 @@ export function parseHostPort(text: string): { host: string; port: number } | un
   return port >= 1 && port <= 65535 ? { host: m[1]!, port } : undefined
 }
 
-/** LAN interfaces with the subnets of their addresses (`192.168.1.23/24` → `192.168.1.0/24`). */
+const linkLocal = (a: NetworkInterfaceInfo) => a.family === 'IPv6' && /^fe[89ab]/i.test(a.address)
+
+/**
+ * LAN interfaces with the subnets of their addresses (`192.168.1.23/24` → `192.168.1.0/24`).
+ * Found automatically (no `lanInterfaces` set): every interface with a routable address that is
+ * not WAN-side — link-local-only ones (a Docker host's veths) are not a LAN — capped at the
+ * schema's 16 interfaces × 32 subnets, so a busy development machine still starts.
+ */
 export function lanFromInterfaces(ifs: GatherDeps['interfaces'], settings: Pick<FirewallSettings, 'lanInterfaces' | 'wanInterfaces'>): FirewallState['lanInterfaces'] {
+  const auto = settings.lanInterfaces.length === 0
   const wanted = (name: string, addrs: NetworkInterfaceInfo[]) =>
-    settings.lanInterfaces.length > 0 ? settings.lanInterfaces.includes(name) : !settings.wanInterfaces.includes(name) && addrs.some((a) => !a.internal)
-  return Object.entries(ifs)
+    auto ? !settings.wanInterfaces.includes(name) && addrs.some((a) => !a.internal && !linkLocal(a)) : settings.lanInterfaces.includes(name)
+  const found = Object.entries(ifs)
     .filter(([name, addrs]) => addrs && name !== 'lo' && /^[a-zA-Z0-9_.-]{1,15}$/.test(name) && wanted(name, addrs))
     .map(([name, addrs]) => ({
       name,
       subnets: [...new Set((addrs ?? []).filter((a) => !a.internal && a.cidr).map((a) => parseCidr(a.cidr!)).filter((p) => p !== undefined).map(formatCidr))],
     }))
     .sort((a, b) => (a.name < b.name ? -1 : 1))
+  return auto ? found.slice(0, 16).map((l) => ({ ...l, subnets: l.subnets.slice(0, 32) })) : found
 }
 
 async function resolveAll(hosts: string[], lookup: (h: string) => Promise<string[]>, unresolved: string[]): Promise<Array<{ host: string; address: string }>> {
