@@ -44,7 +44,7 @@ export const REJECTED_TOPIC = '$hearth/rejected'
 /** Above this many messages queued in the broker, every publisher waits (global back-pressure). */
 export const QUEUE_HIGH_WATER = 500
 /** Connections one account may hold at once (integrations use a few; each has the full budget). */
-export const MAX_CONNECTIONS_PER_ACCOUNT = 8
+export const MAX_CONNECTIONS_PER_ACCOUNT = 32
 
 type ConnectError = Error & { returnCode: 2 | 3 | 4 | 5 }
 const refuse = (returnCode: ConnectError['returnCode'], message: string): ConnectError => Object.assign(new Error(message), { returnCode })

@@ -146,3 +146,12 @@ t.test('publishes queued by back-pressure die with the connection (no late deliv
   await subscribe(fresh, { 'hearth/+/state': 0 })
   t.same((await retained).filter((m) => m.topic.includes(dev.id)), [], 'and no retained state of it survives')
 })
+
+t.test('one account cannot multiply its budget by opening many connections', async (t) => {
+  const h = await startTestHub(t, { '--mqtt-connect-burst-per-address': '100', '--mqtt-connect-rate-per-address': '100' })
+  const ha = await h.addAccount('ha')
+  for (let i = 0; i < 32; i++) await h.connect({ username: ha.username, password: ha.token, clientId: `ha-${i}` })
+  const err = await h.connect({ username: ha.username, password: ha.token, clientId: 'ha-32' }).then(() => 0, (e: Error & { code?: number }) => e.code)
+  t.equal(err, 3, 'the 33rd connection of one account: CONNACK 3')
+  t.equal((await h.admin('status')).broker.connectRefused.accountConnections, 1, 'counted')
+})
