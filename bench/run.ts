@@ -1,8 +1,9 @@
 // `npm run bench [suite…]`: runs the benchmark suites and prints one table each. Nothing is
 // asserted: the figures go into the issue notes and are compared against the reference rows.
+import { benchBroker } from './broker.js'
 import { benchStart } from './start.js'
 
-const SUITES: Record<string, () => Promise<void>> = { start: benchStart }
+const SUITES: Record<string, () => Promise<void>> = { start: benchStart, broker: benchBroker }
 
 const wanted = process.argv.slice(2)
 for (const name of wanted.length ? wanted : Object.keys(SUITES)) {

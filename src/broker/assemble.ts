@@ -44,10 +44,7 @@ export async function startBroker(deps: {
   let handle: BrokerHandle | undefined
   const { hooks, session, onClose } = createHooks({
     verify: (u, p) => accounts.verify(u, p),
-    kindOf: (id) => {
-      const a = accounts.get(id)
-      return a?.role === 'device' ? a.kind : undefined
-    },
+    kindOf: (id) => accounts.kindOf(id),
     admission,
     limits: config,
     clock: systemClock,

@@ -63,6 +63,12 @@ export class AccountService extends EventEmitter<Events> {
     return rec && view(rec)
   }
 
+  /** The kind of a device account, without copying the record (called on every publish). */
+  kindOf(id: string): DeviceKind | undefined {
+    const rec = this.byName.get(id)
+    return rec?.role === 'device' ? rec.kind : undefined
+  }
+
   devices(): AccountView[] {
     return this.list().filter((a) => a.role === 'device')
   }

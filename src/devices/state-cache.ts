@@ -14,7 +14,8 @@ const MAX_DEVICES = 10_000
  * carries payloads the broker validated). Feeds the web API and its live event stream.
  */
 export class DeviceStateCache extends EventEmitter<{ update: [id: string, state: DeviceState] }> {
-  private readonly states = new Map<string, DeviceState>()
+  /** Raw last payloads: parsed only when someone reads them (the bus carries every publish). */
+  private readonly raw = new Map<string, { state?: Buffer; availability?: 'online' | 'offline' }>()
 
   constructor(bus: Bus) {
     super()
@@ -25,28 +26,33 @@ export class DeviceStateCache extends EventEmitter<{ update: [id: string, state:
   }
 
   get(id: string): DeviceState {
-    return this.states.get(id) ?? { state: null, availability: null }
+    const r = this.raw.get(id)
+    let state: Record<string, unknown> | null = null
+    if (r?.state)
+      try {
+        state = JSON.parse(r.state.toString('utf8')) as Record<string, unknown>
+      } catch {
+        state = null
+      }
+    return { state, availability: r?.availability ?? null }
   }
 
   forget(id: string): void {
-    this.states.delete(id)
+    this.raw.delete(id)
   }
 
   private take(topic: string, payload: Buffer): void {
     const m = TOPIC.exec(topic)
     if (!m) return
     const id = m[1]!
-    if (!this.states.has(id) && this.states.size >= MAX_DEVICES) return
-    const cur = { ...this.get(id) }
-    if (payload.length === 0) return void this.states.delete(id)
-    if (m[2] === 'state') {
-      try {
-        cur.state = JSON.parse(payload.toString('utf8')) as Record<string, unknown>
-      } catch {
-        return
-      }
-    } else cur.availability = payload.toString() === 'online' ? 'online' : 'offline'
-    this.states.set(id, cur)
-    this.emit('update', id, cur)
+    if (payload.length === 0) return void this.raw.delete(id)
+    let cur = this.raw.get(id)
+    if (!cur) {
+      if (this.raw.size >= MAX_DEVICES) return
+      this.raw.set(id, (cur = {}))
+    }
+    if (m[2] === 'state') cur.state = payload
+    else cur.availability = payload.toString() === 'online' ? 'online' : 'offline'
+    if (this.listenerCount('update') > 0) this.emit('update', id, this.get(id))
   }
 }

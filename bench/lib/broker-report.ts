@@ -1,0 +1,99 @@
+import type { StormResult } from './storm.js'
+import { printTable } from './table.js'
+
+export type BrokerKey = 'hub' | 'aedes' | 'mosquitto'
+const KEYS: BrokerKey[] = ['hub', 'aedes', 'mosquitto']
+
+type Cpu = { broker: number; own: number; others: number }
+
+/** Everything measured on one broker. */
+export interface Result {
+  idleRss: number
+  storm: StormResult
+  stormRss: number
+  fan: { sentPerSec: number; receivedPerSec: number; cpu: Cpu; rounds: number[]; stalls: number; tls: string }
+  lat: { p50: number; p99: number; max: number; samples: number; lost: number }
+  /** Hub only: the storm again with the default admission caps. */
+  stormDefaults?: StormResult
+}
+
+export interface Setup {
+  clients: number
+  seconds: number
+  rounds: number
+  publishers: number
+  qos1Publishers: number
+  qos1Rate: number
+  window: number
+  concurrency: number
+}
+
+const fmt = (v: number | undefined, digits: number) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits))
+/** Broker CPU time spent per client that got in (refused attempts included in the cost). */
+const perClientMs = (st: StormResult) => (st.cpu.broker / 100) * (st.ms / st.connected)
+const cpuCell = (c: Cpu) => `${fmt(c.broker, 0)} / ${fmt(c.own, 0)} / ${fmt(c.others, 0)}`
+
+/** Prints the comparison table (rows = metrics; ↑ higher is better, ↓ lower is better) and its notes. */
+export function report(res: Partial<Record<BrokerKey, Result>>, s: Setup): void {
+  const rows: Array<Record<string, string>> = []
+  /** One metric; a getter may return text (then no ratio), a number gets `digits` and ratios. */
+  const row = (metric: string, digits: number, get: (r: Result) => number | string | undefined, ratio = true) => {
+    const v = Object.fromEntries(KEYS.map((k) => [k, res[k] ? get(res[k]!) : undefined]))
+    const cell = (x: number | string | undefined) => (typeof x === 'string' ? x : fmt(x, digits))
+    const r = (a: unknown, b: unknown) => (ratio && typeof a === 'number' && typeof b === 'number' && b ? fmt(a / b, 2) : '—')
+    rows.push({
+      metric,
+      hub: cell(v.hub),
+      aedes: cell(v.aedes),
+      mosquitto: cell(v.mosquitto),
+      'hub÷aedes': r(v.hub, v.aedes),
+      'hub÷mosquitto': r(v.hub, v.mosquitto),
+    })
+  }
+  const n = s.clients
+  const dflt = (r: Result) => r.stormDefaults ?? r.storm
+  row(`QoS0 fan-in ${s.publishers}→1, 64 B: msg/s delivered ↑`, 0, (r) => r.fan.receivedPerSec)
+  row('  CPU % broker / clients / rest of box', 0, (r) => cpuCell(r.fan.cpu))
+  row('  msg per broker CPU-second ↑', 0, (r) => r.fan.receivedPerSec / (r.fan.cpu.broker / 100))
+  row(`QoS1 round trip at ${s.qos1Rate} msg/s: p50 ms ↓`, 2, (r) => r.lat.p50)
+  row('  p99 ms ↓', 2, (r) => r.lat.p99)
+  row('  max ms ↓', 1, (r) => r.lat.max)
+  row('  lost', 0, (r) => `${r.lat.lost} of ${r.lat.samples + r.lat.lost}`)
+  row(`Connect storm ${n}, hub caps raised: s ↓`, 2, (r) => r.storm.ms / 1000)
+  row('  connects/s ↑', 0, (r) => (r.storm.connected / r.storm.ms) * 1000)
+  row('  CPU % broker / clients / rest of box', 0, (r) => cpuCell(r.storm.cpu))
+  row('  broker CPU ms per admitted client ↓', 2, (r) => perClientMs(r.storm))
+  row('  refused (CONNACK 3) / other failures', 0, (r) => `${r.storm.refused} / ${r.storm.failed}`)
+  row(`Connect storm ${n}, hub default caps: s ↓`, 2, (r) => dflt(r).ms / 1000)
+  row('  connects/s ↑', 0, (r) => (dflt(r).connected / dflt(r).ms) * 1000)
+  row('  broker CPU ms per admitted client ↓', 2, (r) => perClientMs(dflt(r)))
+  row('  refused (CONNACK 3, retried) / other', 0, (r) => `${dflt(r).refused} / ${dflt(r).failed}`)
+  row('RSS idle (warmed up, no clients), MB ↓', 1, (r) => r.idleRss)
+  row(`RSS with ${n} idle clients, MB ↓`, 1, (r) => r.stormRss)
+  row('  KB per connected client ↓', 1, (r) => ((r.stormRss - r.idleRss) * 1024) / r.storm.connected)
+  printTable('Broker: hub vs bare aedes vs mosquitto, MQTTS on 127.0.0.1 (hub publish rate limit raised to 100,000/s for the throughput rows)', rows)
+  const roundSec = s.seconds / s.rounds
+  const notes = [
+    `Clients: MQTT.js 5 in the bench process, one thread (the broker gets the other core); certificates not verified.`,
+    `The three brokers run side by side; fan-in and QoS1 alternate between them in ${s.rounds} rounds of ${roundSec} s each (${s.seconds} s per broker).`,
+    `Fan-in: ${s.publishers} devices publish a 64-byte valid temperature report, QoS 0, each to its own hearth/<id>/state; one reader on`,
+    `  hearth/+/state. Closed loop, ≤ ${s.window} messages in flight. If the clients' CPU is near 100 % and the broker's is not, the`,
+    `  row is bounded by the clients: compare "msg per broker CPU-second". "rest of box" = other processes on the machine.`,
+    `QoS1: ${s.qos1Publishers} publishers × ${s.qos1Rate / s.qos1Publishers} msg/s; latency = publish() call → the reader's 'message' event (same clock).`,
+    `Storm: all ${n} clients start at once, ≤ ${s.concurrency} handshakes in flight, each from its own loopback address 127.1.x.y;`,
+    `  CONNACK 3 → retry after a random 0…min(4 s, 100 ms·2^attempt). aedes and mosquitto have no admission control: the`,
+    `  default-caps rows repeat their one storm. Hub defaults: 5 CONNECT/s per address (burst 20), 200/s total (burst 400).`,
+    `TLS: ${KEYS.filter((k) => res[k]).map((k) => `${k} ${res[k]!.fan.tls}`).join('; ')}.`,
+  ]
+  for (const k of KEYS) {
+    const r = res[k]
+    if (!r) continue
+    for (const st of [r.storm, r.stormDefaults]) if (st && st.connected < n) notes.push(`${k}: only ${st.connected}/${n} connected; last error: ${st.lastError}`)
+    notes.push(
+      `${k}: fan-in msg/s per round ${r.fan.rounds.map((x) => fmt(x, 0)).join(', ')}; sent ${fmt(r.fan.sentPerSec, 0)}/s; ${r.fan.stalls} stalls;` +
+        ` storm ${r.storm.attempts} attempts` +
+        (r.stormDefaults ? `, ${r.stormDefaults.attempts} with default caps (CPU ${cpuCell(r.stormDefaults.cpu)})` : ''),
+    )
+  }
+  console.log('\n' + notes.join('\n'))
+}
