@@ -50,6 +50,15 @@ export class SessionStore {
     return s
   }
 
+  /** Whether a session is still live, without counting as activity (for long-lived streams). */
+  alive(token: string | undefined): boolean {
+    if (!token) return false
+    const s = this.sessions.get(digest(token))
+    if (!s) return false
+    const now = this.clock.monotonicMs()
+    return now - s.lastSeen <= IDLE_MS && now - s.created <= ABSOLUTE_MS
+  }
+
   destroy(token: string | undefined): void {
     if (token) this.sessions.delete(digest(token))
   }

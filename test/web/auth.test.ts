@@ -88,3 +88,28 @@ t.test('brute force: 30 wrong logins from one address → 429 with a growing Ret
   t.same(reset, { reset: true })
   t.equal((await owner.get('/api/v1/session')).status, 401, 'a reset ends web sessions')
 })
+
+t.test('the live event stream ends with its session', async (t) => {
+  const https = await import('node:https')
+  const { h, client, port } = await hub(t)
+  const owner = client()
+  await owner.post('/api/v1/claim', { setupCode: h.hub.identity.setupCode, name: 'Ada', password: GOOD_PASSWORD })
+  const dev = await h.addDevice('Hall')
+  const d = await h.connect({ username: dev.id, password: dev.token, clientId: dev.id })
+  const events: string[] = []
+  const ended = new Promise<void>((resolve, reject) => {
+    const req = https.get({ host: '127.0.0.1', servername: 'localhost', port, path: '/api/v1/events', ca: h.ca, headers: { cookie: owner.cookie! } }, (res) => {
+      res.setEncoding('utf8').on('data', (c: string) => events.push(c))
+      res.on('end', () => resolve())
+    })
+    req.on('error', reject)
+  })
+  await new Promise((r) => setTimeout(r, 200))
+  d.publish(`hearth/${dev.id}/state`, '{"temperature":20}')
+  await new Promise((r) => setTimeout(r, 300))
+  t.match(events.join(''), /event: state\ndata: .*"temperature":20/, 'live while logged in')
+  await owner.request('DELETE', '/api/v1/session')
+  d.publish(`hearth/${dev.id}/state`, '{"temperature":23}')
+  await ended
+  t.notMatch(events.join(''), /"temperature":23/, 'nothing after logout; the stream ended')
+})

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { errors } from '../schemas.js'
-import type { WebDeps } from '../context.js'
+import { cookieToken, type WebDeps } from '../context.js'
 
 const About = Type.Object({ model: Type.String(), version: Type.String(), hubId: Type.String(), supportEnd: Type.String() }, { additionalProperties: false })
 
@@ -23,12 +23,19 @@ export function systemRoutes(app: FastifyInstance, deps: WebDeps): void {
     const res = reply.raw
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' })
     res.write(': hearth\n\n')
+    const token = cookieToken(req)
+    // The stream ends with its session (logout, password change, expiry): no data after that.
+    const live = () => {
+      if (deps.sessions.alive(token)) return true
+      res.end()
+      return false
+    }
     const on = (id: string, state: unknown) => {
-      if (res.writableLength > 256 * 1024) return // a stalled reader loses updates, not the hub's memory
+      if (!live() || res.writableLength > 256 * 1024) return // a stalled reader loses updates, not the hub's memory
       res.write(`event: state\ndata: ${JSON.stringify({ id, ...(state as object) })}\n\n`)
     }
     deps.states.on('update', on)
-    const beat = setInterval(() => res.write(': beat\n\n'), 25_000)
+    const beat = setInterval(() => live() && res.write(': beat\n\n'), 25_000)
     req.raw.on('close', () => {
       clearInterval(beat)
       deps.states.off('update', on)
