@@ -17,6 +17,7 @@ import { listen } from './system/listen.js'
 import { buildInfo, packageRoot, SUPPORT_END } from './system/paths.js'
 import { createWebServer } from './web/server.js'
 import { startHubFirewall, type HubFirewall } from './net/hub-firewall.js'
+import { DeviceAddresses } from './net/device-addresses.js'
 import { loadAssets } from './web/assets.js'
 import { SessionStore } from './web/sessions.js'
 import { OwnerService } from './owner/owner.js'
@@ -146,6 +147,9 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     })
     const fw = firewall
     closers.push(() => fw.close())
+    const addresses = new DeviceAddresses((devices) => void fw.setIpDevices(devices))
+    broker.onDeviceSeen((id, address) => addresses.seen(id, address))
+    accounts.on('revoked', (username) => accounts.get(username) === undefined && addresses.forget(username))
     return { status, identity, bus: () => broker.bus, stop }
   } catch (err) {
     await stop()

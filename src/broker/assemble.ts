@@ -14,6 +14,8 @@ import { BrokerStats } from './stats.js'
 
 export interface RunningBroker {
   handle: BrokerHandle
+  /** A device account connected from an address (for the firewall's IP-device rule). */
+  onDeviceSeen(fn: (deviceId: string, address: string | undefined) => void): void
   stats: BrokerStats
   bus: Bus
   close(): Promise<void>
@@ -80,10 +82,16 @@ export async function startBroker(deps: {
     if (!accounts.get(username)) void persistence.forgetClient(username)
     log.info({ username, disconnected: n }, 'credential revoked')
   })
+  const seenListeners: Array<(id: string, address: string | undefined) => void> = []
+  handle.aedes.on('client', (client) => {
+    const p = session(client)?.principal
+    if (p?.role === 'device' && p.deviceId) for (const fn of seenListeners) fn(p.deviceId, (client.conn as { remoteAddress?: string }).remoteAddress)
+  })
   const discovery = new DiscoveryPublisher({ accounts, bus, hubId: deps.identity.hubId, log })
   discovery.start()
   return {
     handle,
+    onDeviceSeen: (fn) => void seenListeners.push(fn),
     stats,
     bus,
     async close() {
