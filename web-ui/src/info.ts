@@ -142,7 +142,23 @@ const where = (l: Listener | undefined) => {
   return [h('span', { class: 'mono' }, `${host.includes(':') ? `[${host}]` : host}:${String(l.port)}`), scope ? h('span', { class: 'scope' }, ` (${scope})`) : '']
 }
 
-/** Security: certificate fingerprint, listeners, broker counters. */
+interface Firewall {
+  applied: boolean
+  reason?: string
+  rules: Array<{ chain: string; rule: string; reason: string }>
+}
+
+/** The host firewall: in force or not, and each rule with the reason for it (as `hearth policy show`). */
+function firewallSection(f: Firewall | undefined): HTMLElement {
+  if (!f) return section('Network firewall', h('p', null, 'Not started yet.'))
+  return section(
+    'Network firewall',
+    h('p', null, f.applied ? 'In force: only what is listed below can reach the hub.' : `Not in force: ${f.reason ?? 'unknown reason'}. These are the rules it would apply:`),
+    h('ul', { class: 'facts', id: 'firewall-rules' }, ...f.rules.map((r) => h('li', null, h('strong', null, `${r.reason} `), h('code', { class: 'mono' }, `${r.chain}: ${r.rule}`)))),
+  )
+}
+
+/** Security: certificate fingerprint, listeners, firewall, broker counters. */
 export async function securityPage(ctx: Ctx): Promise<void> {
   ctx.main.append(heading('Security'))
   const s = await load<Record<string, unknown>>(ctx, '/security')
@@ -170,6 +186,7 @@ export async function securityPage(ctx: Ctx): Promise<void> {
         { class: 'kv wide' },
       ),
     ),
+    firewallSection(s.firewall as Firewall | undefined),
     section(
       'Owner account',
       h('p', null, s.setupCodeValid === false ? 'The hub is claimed. Its setup code no longer works for claiming, only for a password reset on the hub itself.' : 'The hub is not claimed yet.'),
