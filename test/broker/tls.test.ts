@@ -127,9 +127,12 @@ t.test('the MQTTS and HTTPS listeners', async (t) => {
 
     t.test(`${name}: Node clients offering TLS ≤ 1.1 or only CBC are refused`, async (t) => {
       const old = await handshake(port, { ...OLD_CLIENT, ca, servername: 'localhost' })
-      t.same(old, { ok: false, code: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION' }, 'TLS 1.0/1.1: the hub answers with a protocol_version alert')
+      t.equal(old.ok, false, 'TLS 1.0/1.1: refused')
+      t.match(String(old.code), /^ERR_SSL_(TLSV1|SSL\/TLS)_ALERT_PROTOCOL_VERSION$/, 'with a protocol_version alert')
       const cbc = await handshake(port, { ...CBC_CLIENT, ca, servername: 'localhost' })
-      t.same(cbc, { ok: false, code: 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE' }, 'TLS 1.2 with ECDHE-ECDSA-AES128-SHA256 only: handshake_failure alert')
+      // The alert's name differs by OpenSSL version (Node 20: SSLV3_…, Node 24: SSL/TLS_…).
+      t.equal(cbc.ok, false, 'TLS 1.2 with ECDHE-ECDSA-AES128-SHA256 only: refused')
+      t.match(String(cbc.code), /^ERR_SSL_(SSLV3|SSL\/TLS)_ALERT_HANDSHAKE_FAILURE$/, 'with a handshake_failure alert')
       const gcm = await handshake(port, { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256', ca, servername: 'localhost' })
       t.match(gcm, { ok: true, protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES128-GCM-SHA256' }, 'the same client with a GCM suite gets in')
       const v13 = await handshake(port, { ca, servername: 'localhost' })
