@@ -2,8 +2,9 @@
 // asserted: the figures go into the issue notes and are compared against the reference rows.
 import { benchBroker } from './broker.js'
 import { benchStart } from './start.js'
+import { benchWeb } from './web.js'
 
-const SUITES: Record<string, () => Promise<void>> = { start: benchStart, broker: benchBroker }
+const SUITES: Record<string, () => Promise<void>> = { start: benchStart, broker: benchBroker, web: benchWeb }
 
 const wanted = process.argv.slice(2)
 for (const name of wanted.length ? wanted : Object.keys(SUITES)) {
