@@ -115,7 +115,14 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
       states,
       about: () => ({ ...info, hubId: identity.hubId, supportEnd: SUPPORT_END }),
       security: () => ({ ...status(), setupCodeValid: !owner.claimed, firewall: firewall?.status() }),
-      mqtt: () => ({ host: config.mqtt.host, port: ports.mqtts, caFingerprint: fingerprint(identity.tls.ca), ca: identity.tls.ca }),
+      // A name a device can reach and the certificate covers: the mDNS name when serving the LAN.
+      mqtt: () => ({
+        host: ['0.0.0.0', '::'].includes(config.mqtt.host) ? `${identity.hostname}.local` : config.mqtt.host,
+        port: ports.mqtts,
+        caFingerprint: fingerprint(identity.tls.ca),
+        ca: identity.tls.ca,
+      }),
+      publishCommand: (id, payload) => broker.bus.publish(`hearth/${id}/set`, payload, { retain: false, qos: 1 }),
       assets: await loadAssets(path.join(packageRoot(), 'web-ui', 'dist')),
     })
     closers.push(() => web.close())

@@ -21,6 +21,8 @@ export interface WebDeps {
   about: () => { model: string; version: string; hubId: string; supportEnd: string }
   security: () => Record<string, unknown>
   mqtt: () => { host: string; port: number; caFingerprint: string; ca: string }
+  /** Publishes a validated command to a device as the hub (`hearth/<id>/set`). */
+  publishCommand: (deviceId: string, payload: string) => Promise<void>
   /** Static UI files, path → bytes (loaded at start; nothing is read from disk per request). */
   assets: Map<string, { body: Buffer; type: string }>
 }

@@ -94,3 +94,27 @@ t.test('devices over the API: add (credentials once), state, rename, rotate, rem
   t.equal((await c.request('DELETE', `/api/v1/devices/${id}`)).status, 204)
   t.equal((await c.get(`/api/v1/devices/${id}`)).status, 404)
 })
+
+t.test('commands over the API reach the device, validated against its kind', async (t) => {
+  const h = await startTestHub(t)
+  const c = new WebClient(h.hub.status().listeners.https.port, h.ca)
+  await c.post('/api/v1/claim', { setupCode: h.hub.identity.setupCode, name: 'Ada', password: GOOD_PASSWORD })
+  const plug = await h.addDevice('Kettle', 'switch')
+  const sensor = await h.addDevice('Hall', 'temperature')
+  const got: string[] = []
+  await h.connect({ username: plug.id, password: plug.token, clientId: plug.id }).then(
+    (d) =>
+      new Promise<void>((r) => {
+        d.on('message', (_t, p) => got.push(p.toString()))
+        d.subscribe(`hearth/${plug.id}/set`, { qos: 1 }, () => r())
+      }),
+  )
+  t.equal((await c.post(`/api/v1/devices/${plug.id}/command`, { state: 'ON' })).status, 202)
+  t.equal((await c.post(`/api/v1/devices/${plug.id}/command`, { state: 'EXPLODE' })).status, 400)
+  t.equal((await c.post(`/api/v1/devices/${plug.id}/command`, {})).status, 400)
+  const refused = await c.post(`/api/v1/devices/${sensor.id}/command`, { state: 'ON' })
+  t.equal(refused.status, 400)
+  t.match(refused.body.message, /does not take that command/)
+  await new Promise((r) => setTimeout(r, 300))
+  t.same(got.map((p) => JSON.parse(p)), [{ state: 'ON' }], 'only the valid command was delivered')
+})

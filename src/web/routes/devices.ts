@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { HubError } from '../../core/errors.js'
+import { validateCommand, type DeviceKind } from '../../policy/device-kinds.js'
 import type { AccountView } from '../../devices/accounts.js'
 import { Device, DeviceId, Empty, errors, Name } from '../schemas.js'
 import type { WebDeps } from '../context.js'
@@ -96,6 +97,30 @@ export function deviceRoutes(app: FastifyInstance, deps: WebDeps): void {
     find(id)
     return credentials(id, (await accounts.rotate(id)).token)
   })
+
+  // Commands go through the same per-kind schema as an integration's MQTT publish.
+  app.post(
+    '/api/v1/devices/:id/command',
+    {
+      schema: {
+        params: DeviceId,
+        body: Type.Object(
+          { state: Type.Optional(Type.Union([Type.Literal('ON'), Type.Literal('OFF'), Type.Literal('TOGGLE')])), brightness: Type.Optional(Type.Integer({ minimum: 0, maximum: 254 })) },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 202: Empty, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string }
+      const a = find(id)
+      const payload = JSON.stringify(req.body)
+      const check = validateCommand(a.kind as DeviceKind, Buffer.from(payload), 1024)
+      if (!check.ok) throw new HubError('HUB_ERR_BAD_REQUEST', `a ${a.kind} device does not take that command (${check.detail})`)
+      await deps.publishCommand(id, payload)
+      return reply.code(202).send()
+    },
+  )
 
   app.post(
     '/api/v1/pairing',
