@@ -114,7 +114,18 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
       accounts,
       states,
       about: () => ({ ...info, hubId: identity.hubId, supportEnd: SUPPORT_END }),
-      security: () => ({ ...status(), setupCodeValid: !owner.claimed, firewall: firewall?.status() }),
+      security: () => {
+        const s = status()
+        return {
+          tlsFingerprint: s.tlsFingerprint,
+          hostname: s.hostname,
+          uptimeSeconds: s.uptimeSeconds,
+          setupCodeValid: !owner.claimed,
+          listeners: s.listeners,
+          broker: s.broker,
+          firewall: firewall?.status(),
+        }
+      },
       // A name a device can reach and the certificate covers: the mDNS name when serving the LAN.
       mqtt: () => ({
         host: ['0.0.0.0', '::'].includes(config.mqtt.host) ? `${identity.hostname}.local` : config.mqtt.host,

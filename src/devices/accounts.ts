@@ -95,8 +95,7 @@ export class AccountService extends EventEmitter<Events> {
 
   async remove(username: string): Promise<void> {
     if (!this.byName.has(username)) throw new HubError('HUB_ERR_NOT_FOUND', `no device or account ${username}`)
-    this.byName.delete(username)
-    await this.persist()
+    await this.commit((m) => m.delete(username))
     this.emit('revoked', username)
     this.emit('changed')
   }
@@ -105,8 +104,7 @@ export class AccountService extends EventEmitter<Events> {
     const rec = this.byName.get(username)
     if (!rec) throw new HubError('HUB_ERR_NOT_FOUND', `no device or account ${username}`)
     const token = newToken(this.random)
-    this.byName.set(username, { ...rec, verifier: tokenVerifier(this.tokenKey, token), rotatedAt: this.now() })
-    await this.persist()
+    await this.commit((m) => m.set(username, { ...rec, verifier: tokenVerifier(this.tokenKey, token), rotatedAt: this.now() }))
     this.emit('revoked', username)
     return { username, token }
   }
@@ -115,8 +113,7 @@ export class AccountService extends EventEmitter<Events> {
     checkName(name)
     const rec = this.byName.get(username)
     if (!rec) throw new HubError('HUB_ERR_NOT_FOUND', `no device or account ${username}`)
-    this.byName.set(username, { ...rec, name })
-    await this.persist()
+    await this.commit((m) => m.set(username, { ...rec, name }))
     this.emit('changed')
     return view(this.byName.get(username)!)
   }
@@ -129,15 +126,28 @@ export class AccountService extends EventEmitter<Events> {
       if (clientIdNamespacesOverlap(candidate, { username: other.username, role: other.role, ...(other.role === 'device' ? { deviceId: other.username } : {}) }))
         throw new HubError('HUB_ERR_CONFLICT', `${fields.username} would share MQTT client ids with ${other.username}: choose another name`)
     const token = newToken(this.random)
-    this.byName.set(fields.username, { ...fields, verifier: tokenVerifier(this.tokenKey, token), createdAt: this.now() })
-    await this.persist()
+    await this.commit((m) => m.set(fields.username, { ...fields, verifier: tokenVerifier(this.tokenKey, token), createdAt: this.now() }))
     this.emit('changed')
     return token
   }
 
-  private async persist(): Promise<void> {
-    this.doc.data = { accounts: [...this.byName.values()] }
-    await this.doc.write()
+  /**
+   * Applies a change to a copy, writes it durably, and only then makes it live: if the write
+   * fails, neither the store nor the running broker sees the change.
+   */
+  private async commit(change: (next: Map<string, AccountRecord>) => unknown): Promise<void> {
+    const next = new Map(this.byName)
+    change(next)
+    const previous = this.doc.data
+    this.doc.data = { accounts: [...next.values()] }
+    try {
+      await this.doc.write()
+    } catch (err) {
+      this.doc.data = previous
+      throw err
+    }
+    this.byName.clear()
+    for (const [k, v] of next) this.byName.set(k, v)
   }
 
   private now(): string {

@@ -6,19 +6,10 @@ import { classifyFailure } from '../../src/net/apply.js'
 import { Firewall, nftBackend, type FirewallAlert, type FirewallBackend } from '../../src/net/firewall.js'
 import { gatherFirewallState, parseHostPort, resolvConfServers } from '../../src/net/hub-state.js'
 import type { FirewallState } from '../../src/policy/firewall/state.js'
+import { firewallState } from '../helpers/firewall-state.js'
 
 /** The service around the applier: debounce, "say so once", alerts. Fakes only at our interfaces. */
-const state: FirewallState = {
-  lanInterfaces: [{ name: 'eth0', subnets: ['192.168.1.0/24'] }],
-  wanInterfaces: [],
-  listeners: { mqtts: 8883, https: 8443 },
-  ipDevices: [],
-  uplinkHosts: [],
-  updateHosts: [],
-  dnsServers: [],
-  ntpServers: [],
-  lockdown: false,
-}
+const state: FirewallState = firewallState()
 
 function recorder() {
   const lines: Array<[string, unknown, string | undefined]> = []

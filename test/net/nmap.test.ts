@@ -3,6 +3,7 @@ import { applyRuleset } from '../../src/net/apply.js'
 import { nftRunner } from '../../src/net/nft.js'
 import { compileRuleset } from '../../src/policy/firewall/compile.js'
 import type { FirewallState } from '../../src/policy/firewall/state.js'
+import { firewallState } from '../helpers/firewall-state.js'
 import { LISTENERS, Lab, must } from '../helpers/netns.js'
 
 /**
@@ -14,17 +15,10 @@ import { LISTENERS, Lab, must } from '../helpers/netns.js'
  */
 const LISTENING = [22, 80, 443, 1883, 5000, 8080, 8443, 8880, 8883, 9999, 40000]
 const DOCUMENTED = [8443, 8880, 8883]
-const state: FirewallState = {
+const state: FirewallState = firewallState({
   lanInterfaces: [{ name: 'lan0', subnets: ['10.77.1.0/24', 'fd77:1::/64'] }],
-  wanInterfaces: [],
   listeners: { mqtts: 8883, https: 8443, httpRedirect: 8880, mqttPlainLoopback: 1883 },
-  ipDevices: [],
-  uplinkHosts: [],
-  updateHosts: [],
-  dnsServers: [],
-  ntpServers: [],
-  lockdown: false,
-}
+})
 
 interface Scan {
   open: number[]

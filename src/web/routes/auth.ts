@@ -69,7 +69,14 @@ export function authRoutes(app: FastifyInstance, deps: WebDeps): void {
 
   app.put('/api/v1/password', { schema: { body: ChangePassword, response: { 204: Empty, ...errors } } }, async (req, reply) => {
     const body = req.body as { currentPassword: string; newPassword: string }
-    await owner.changePassword(body.currentPassword, body.newPassword)
+    // Guessing the current password from a stolen session is brute force too.
+    if (!gate(req, reply)) return reply
+    try {
+      await owner.changePassword(body.currentPassword, body.newPassword)
+    } catch (err) {
+      if (err instanceof HubError && err.code === 'HUB_ERR_FORBIDDEN') throttle.failed(req.ip, clock.monotonicMs())
+      throw err
+    }
     const ended = sessions.destroyOthers(cookieToken(req))
     deps.log.info({ endedSessions: ended }, 'owner password changed')
     return reply.code(204).send()

@@ -3,6 +3,21 @@ import { Type } from '@sinclair/typebox'
 import { errors } from '../schemas.js'
 import { cookieToken, type WebDeps } from '../context.js'
 
+const Listener = Type.Object({ host: Type.String(), port: Type.Integer() }, { additionalProperties: false })
+/** What the security page needs — and nothing else (no data dir, no pid: EN 303 645 5.6-2). */
+const Security = Type.Object(
+  {
+    tlsFingerprint: Type.String(),
+    hostname: Type.String(),
+    uptimeSeconds: Type.Integer(),
+    setupCodeValid: Type.Boolean(),
+    listeners: Type.Object({ mqtts: Listener, https: Listener }, { additionalProperties: false }),
+    broker: Type.Record(Type.String(), Type.Union([Type.Integer(), Type.Record(Type.String(), Type.Integer())])),
+    firewall: Type.Optional(Type.Unknown()),
+  },
+  { additionalProperties: false },
+)
+
 const About = Type.Object({ model: Type.String(), version: Type.String(), hubId: Type.String(), supportEnd: Type.String() }, { additionalProperties: false })
 
 /** Health, about, security facts, the live event stream. */
@@ -15,7 +30,7 @@ export function systemRoutes(app: FastifyInstance, deps: WebDeps): void {
 
   app.get('/api/v1/about', { schema: { response: { 200: About, ...errors } } }, async () => deps.about())
 
-  app.get('/api/v1/security', { schema: { response: { 200: Type.Record(Type.String(), Type.Unknown()), ...errors } } }, async () => deps.security())
+  app.get('/api/v1/security', { schema: { response: { 200: Security, ...errors } } }, async () => deps.security())
 
   // Live device state as Server-Sent Events (one small JSON per change; heartbeats keep proxies honest).
   app.get('/api/v1/events', { schema: { response: { ...errors } } }, (req, reply) => {

@@ -4,21 +4,12 @@ import path from 'node:path'
 import { compileRuleset } from '../../../src/policy/firewall/compile.js'
 import { policyRows, renderBatch } from '../../../src/policy/firewall/render.js'
 import type { FirewallState } from '../../../src/policy/firewall/state.js'
+import { firewallState } from '../../helpers/firewall-state.js'
 
 /** Golden tests: each hub state's nft text is compared byte for byte with a reviewed file. */
 const FIXTURES = path.resolve('test/fixtures/firewall')
 
-const base: FirewallState = {
-  lanInterfaces: [{ name: 'eth0', subnets: ['192.168.1.0/24'] }],
-  wanInterfaces: [],
-  listeners: { mqtts: 8883, https: 8443 },
-  ipDevices: [],
-  uplinkHosts: [],
-  updateHosts: [],
-  dnsServers: ['192.168.1.1'],
-  ntpServers: ['192.168.1.1'],
-  lockdown: false,
-}
+const base: FirewallState = firewallState({ dnsServers: ['192.168.1.1'], ntpServers: ['192.168.1.1'] })
 const withDevices: FirewallState = {
   ...base,
   listeners: { mqtts: 8883, https: 8443, mqttPlainLoopback: 1883 },
