@@ -20,7 +20,7 @@ const noCheck = process.argv.includes('--no-check')
 const TYPES = ['.html', '.js', '.css', '.svg', '.png', '.ico', '.json', '.webmanifest', '.txt']
 const NAME = /^[A-Za-z0-9._/-]+$/
 const MAX_FILE = 1024 * 1024
-const BUDGET = 64 * 1024
+const BUDGET = 96 * 1024
 
 function fail(message) {
   process.stderr.write(`web-ui build: ${message}\n`)
