@@ -6,7 +6,7 @@
  * with a timeout. Bad input from the link (a frame with a wrong checksum, a report of the wrong
  * length) is dropped and counted in `stats()`, never thrown at the caller.
  */
-export interface DriverEvents {
+export type DriverEvents = {
   /** The link is up (after open, or after a reopen that followed an unplug). */
   online: []
   /** The link went away (unplugged, closed by the OS); the driver reopens it with backoff. */
