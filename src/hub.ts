@@ -16,6 +16,8 @@ import { randomBytes } from './store/sealer.js'
 import { listen } from './system/listen.js'
 import { buildInfo, packageRoot, SUPPORT_END } from './system/paths.js'
 import { createWebServer } from './web/server.js'
+import { createRedirectServer } from './web/redirect.js'
+import { X509Certificate } from 'node:crypto'
 import { startHubFirewall, type HubFirewall } from './net/hub-firewall.js'
 import { DeviceAddresses } from './net/device-addresses.js'
 import { loadAssets } from './web/assets.js'
@@ -23,6 +25,7 @@ import { SessionStore } from './web/sessions.js'
 import { OwnerService } from './owner/owner.js'
 import { DeviceStateCache } from './devices/state-cache.js'
 import { LoginThrottle } from './policy/login-throttle.js'
+import { SecurityLog } from './monitor/security-log.js'
 
 export interface HubStatus {
   hubId: string
@@ -33,7 +36,7 @@ export interface HubStatus {
   claimed: boolean
   uptimeSeconds: number
   dataDir: string
-  listeners: { mqtts: { host: string; port: number }; https: { host: string; port: number } }
+  listeners: { mqtts: { host: string; port: number }; https: { host: string; port: number }; httpRedirect?: { host: string; port: number } }
   tlsFingerprint: string
   broker: ReturnType<BrokerStats['snapshot']>
 }
@@ -82,7 +85,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     })
     const info = buildInfo()
     let broker: RunningBroker
-    const ports = { mqtts: 0, https: 0 }
+    const ports = { mqtts: 0, https: 0, httpRedirect: 0 }
     const status = (): HubStatus => ({
       hubId: identity.hubId,
       pid: process.pid,
@@ -91,12 +94,24 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
       claimed: identity.claimed,
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
       dataDir: config.dataDir,
-      listeners: { mqtts: { host: config.mqtt.host, port: ports.mqtts }, https: { host: config.http.host, port: ports.https } },
+      listeners: {
+        mqtts: { host: config.mqtt.host, port: ports.mqtts },
+        https: { host: config.http.host, port: ports.https },
+        ...(ports.httpRedirect ? { httpRedirect: { host: config.http.host, port: ports.httpRedirect } } : {}),
+      },
       tlsFingerprint: fingerprint(identity.tls.cert),
       broker: broker.stats.snapshot(),
     })
+    const securityLog = new SecurityLog(systemClock)
     const accounts = await AccountService.open(store, { tokenKey: identity.tokenKey, random: randomBytes, clock: systemClock })
-    broker = await startBroker({ config: config.mqtt, identity, store, accounts, log: log.child({ module: 'broker' }) })
+    broker = await startBroker({
+      config: config.mqtt,
+      identity,
+      store,
+      accounts,
+      log: log.child({ module: 'broker' }),
+      onLoginRefused: (address) => securityLog.record('mqtt-login-refused', 'MQTT connection with a wrong username or token', address),
+    })
     closers.push(() => broker.close())
 
     let firewall: HubFirewall | undefined
@@ -111,6 +126,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
       owner,
       sessions,
       throttle: new LoginThrottle(),
+      securityLog,
       accounts,
       states,
       about: () => ({ ...info, hubId: identity.hubId, supportEnd: SUPPORT_END }),
@@ -145,7 +161,10 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
         claimed: () => identity.claimed,
         accounts,
         owner,
-        onOwnerReset: () => sessions.destroyOthers(undefined),
+        onOwnerReset: () => {
+          sessions.destroyOthers(undefined)
+          securityLog.record('owner-reset', 'owner account reset on the box with the setup code')
+        },
         policy: () => firewall?.status(),
       }),
     )
@@ -153,15 +172,30 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     ports.mqtts = (await broker.handle.listen()).mqtts
     await web.ready()
     ports.https = await listen(web.server, config.http.port, config.http.host, 'http.port')
+    if (config.http.redirectPort > 0) {
+      // Names the certificate covers: only those are kept as redirect targets (never an open redirect).
+      const certNames = (new X509Certificate(identity.tls.cert).subjectAltName ?? '').split(', ').map((n) => n.replace(/^(DNS|IP Address):/, '').toLowerCase())
+      const redirect = createRedirectServer({ httpsPort: () => ports.https, names: () => certNames, fallbackHost: () => `${identity.hostname}.local` })
+      closers.push(() => new Promise<void>((resolve) => redirect.close(() => resolve())))
+      ports.httpRedirect = await listen(redirect, config.http.redirectPort, config.http.host, 'http.redirectPort')
+    }
     // Least-privilege host firewall for the ports just bound (EN 303 645 5.6; in the image the
     // helper unit has already applied the last known policy at boot).
     const fwLog = log.child({ module: 'firewall' })
     firewall = await startHubFirewall({
       config: config.firewall,
       dataDir: config.dataDir,
-      listeners: () => ({ mqtts: ports.mqtts, https: ports.https, ...(config.mqtt.plainPort > 0 ? { mqttPlainLoopback: config.mqtt.plainPort } : {}) }),
+      listeners: () => ({
+        mqtts: ports.mqtts,
+        https: ports.https,
+        ...(ports.httpRedirect ? { httpRedirect: ports.httpRedirect } : {}),
+        ...(config.mqtt.plainPort > 0 ? { mqttPlainLoopback: config.mqtt.plainPort } : {}),
+      }),
       log: fwLog,
-      onAlert: (alert) => fwLog.error({ code: alert.code, reason: alert.reason }, 'ALERT: the host firewall is not in force'),
+      onAlert: (alert) => {
+        fwLog.error({ code: alert.code, reason: alert.reason }, 'ALERT: the host firewall is not in force')
+        securityLog.record('alert', `the host firewall is not in force: ${alert.reason}`)
+      },
     })
     const fw = firewall
     closers.push(() => fw.close())

@@ -6,7 +6,7 @@ t.test('the README configuration table is the one generated from the schema', as
   const readme = readFileSync('README.md', 'utf8')
   const m = /<!-- config-table:start[^>]*-->\n([\s\S]*?)\n<!-- config-table:end -->/.exec(readme)
   t.ok(m, 'README has the generated table markers')
-  t.equal(m![1], configTable(), 'regenerate with: node dist/tools/config-table.js')
+  t.equal(m![1], configTable(), 'regenerate with: npm run docs:config')
 })
 
 t.test('the README names both quick-start commands', async (t) => {

@@ -31,6 +31,7 @@ export async function startBroker(deps: {
   store: Store
   accounts: AccountService
   log: Logger
+  onLoginRefused?: (address: string) => void
 }): Promise<RunningBroker> {
   const { config, accounts, log } = deps
   const stats = new BrokerStats()
@@ -55,6 +56,7 @@ export async function startBroker(deps: {
     connectedClients: () => handle?.connectedClients() ?? 0,
     connectionsOf: (u) => handle?.connectionsOf(u) ?? 0,
     queueDepth: () => handle?.queueDepth() ?? 0,
+    ...(deps.onLoginRefused ? { onLoginRefused: deps.onLoginRefused } : {}),
   })
   handle = await createBroker({
     config,

@@ -22,6 +22,8 @@ export interface HookDeps {
   connectedClients(): number
   connectionsOf(username: string): number
   queueDepth(): number
+  /** A CONNECT with a wrong username or token (for the security page). */
+  onLoginRefused?(address: string): void
 }
 
 /** Per-connection state, attached when the client authenticates. */
@@ -82,6 +84,7 @@ export function createHooks(deps: HookDeps) {
     if (!principal) {
       stats.totals.connectRefused.badCredentials++
       log.info({ username, address }, 'MQTT login refused')
+      deps.onLoginRefused?.(address)
       return done(refuse(4, 'bad user name or password'), null)
     }
     if (principal.role !== 'device' && deps.connectionsOf(principal.username) >= MAX_CONNECTIONS_PER_ACCOUNT) {

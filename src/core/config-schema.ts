@@ -66,6 +66,7 @@ export const ConfigSchema = Type.Object(
       {
         host: Host('Address the HTTPS listener binds to (use 0.0.0.0 or :: for the LAN).'),
         port: Port(8443, 'HTTPS port of the web setup and API; 0 picks a free port.'),
+        redirectPort: Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: 'Plain-HTTP port that only redirects browsers to HTTPS (same address as http.host); 0: no plain-HTTP listener.' }),
       },
       { additionalProperties: false, default: {} },
     ),

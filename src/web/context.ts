@@ -5,6 +5,7 @@ import type { AccountService } from '../devices/accounts.js'
 import type { DeviceStateCache } from '../devices/state-cache.js'
 import type { OwnerService } from '../owner/owner.js'
 import type { LoginThrottle } from '../policy/login-throttle.js'
+import type { SecurityLog } from '../monitor/security-log.js'
 import type { Session, SessionStore } from './sessions.js'
 
 /** Everything the routes use, passed in by the composition root. */
@@ -15,6 +16,8 @@ export interface WebDeps {
   owner: OwnerService
   sessions: SessionStore
   throttle: LoginThrottle
+  /** Recent logins, failures and alerts for the security page. */
+  securityLog: SecurityLog
   accounts: AccountService
   states: DeviceStateCache
   /** Facts for /about and /security. */

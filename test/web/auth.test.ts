@@ -83,6 +83,16 @@ t.test('brute force: 30 wrong logins from one address → 429 with a growing Ret
   t.equal(right.status, 429, 'even the right password waits while the address backs off')
   const owner = client('127.0.0.2')
   t.equal((await owner.post('/api/v1/session', { password: GOOD_PASSWORD })).status, 200, 'another address logs in')
+  // The owner sees it: one line per kind and address, with a count — not 30 lines.
+  await h.connect({ username: 'd-nobody', password: 'not a token' }).then((c) => c.end(), () => undefined)
+  const events = (await owner.get('/api/v1/security')).body.events as Array<{ kind: string; address?: string; count: number; severity: string }>
+  const failed = events.filter((e) => e.kind === 'login-failed' && e.address === '127.0.0.1')
+  t.equal(failed.length, 1, 'the failed logins are one line')
+  t.ok(failed[0]!.count >= 5 && failed[0]!.count <= 30, `with a count (${failed[0]?.count})`)
+  t.ok(events.some((e) => e.kind === 'rate-limited' && e.address === '127.0.0.1'), 'the backoff shows')
+  t.ok(events.some((e) => e.kind === 'login' && e.address === '127.0.0.2'), 'and the good login from the other address')
+  t.ok(events.some((e) => e.kind === 'claim'), 'and the claim')
+  t.ok(events.some((e) => e.kind === 'mqtt-login-refused' && e.severity === 'warning'), 'and the refused MQTT login')
   // The owner is never locked out for good: on the box, the setup code resets the password.
   const reset = await h.admin('owner.reset', { setupCode: h.hub.identity.setupCode, password: 'fresh start 2026 ok' })
   t.same(reset, { reset: true })

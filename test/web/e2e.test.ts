@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { closed, startTestHub } from '../helpers/test-hub.js'
+import { closed, nextMessage, startTestHub, subscribe } from '../helpers/test-hub.js'
 import { openUi } from '../helpers/ui-browser.js'
 import { GOOD_PASSWORD, WebClient } from '../helpers/web-client.js'
 import { encodeQr } from '../../web-ui/src/qr.js'
@@ -171,6 +171,24 @@ t.test('the UI in headless Chromium: claim → add → live state → rename →
   t.equal(await page.locator('img').count(), 0, 'still no <img>')
   t.same(problems.dialogs, [], 'nothing ran: no alert')
 
+  // A light: its page switches it — the device receives each command on its command topic.
+  const lamp = await h.addDevice('Desk lamp', 'light')
+  const lampDev = await h.connect({ username: lamp.id, password: lamp.token, clientId: lamp.id })
+  await subscribe(lampDev, { [`hearth/${lamp.id}/set`]: 1 })
+  await page.goto(`${base}#/device/${lamp.id}`)
+  await heading('Desk lamp').waitFor()
+  let got = nextMessage(lampDev, `hearth/${lamp.id}/set`)
+  await page.getByRole('button', { name: 'Turn on' }).click()
+  t.same(JSON.parse((await got).payload), { state: 'ON' }, 'Turn on reaches the device')
+  await page.getByLabel('Brightness').fill('50')
+  got = nextMessage(lampDev, `hearth/${lamp.id}/set`)
+  await page.getByRole('button', { name: 'Set brightness' }).click()
+  t.same(JSON.parse((await got).payload), { brightness: 127 }, 'brightness 50 % reaches it as 127 of 254')
+  await lampDev.publishAsync(`hearth/${lamp.id}/state`, JSON.stringify({ state: 'ON', brightness: 127 }))
+  await page.locator('.state .value', { hasText: 'On' }).first().waitFor()
+  await shot('device-light-controls')
+  await lampDev.endAsync()
+
   // The other pages, through the menu.
   await page.evaluate('window.scrollTo(0, 0)')
   await page.getByRole('button', { name: 'Menu' }).click()
@@ -195,6 +213,7 @@ t.test('the UI in headless Chromium: claim → add → live state → rename →
   await heading('Security').waitFor()
   t.equal(await page.locator('#tls-fingerprint').textContent(), h.hub.status().tlsFingerprint, 'the TLS fingerprint')
   t.match(await page.locator('#counters').textContent(), /Connections refused: wrong username or token/, 'broker counters')
+  t.match(await page.locator('#security-events').textContent(), /hub claimed by its owner from 127\.0\.0\.1/, 'recent events: the claim, with its address')
   await shot('security')
 
   await menu('Privacy')
@@ -264,6 +283,8 @@ t.test('the UI in headless Chromium: claim → add → live state → rename →
   await page.getByRole('button', { name: 'Log in' }).click()
   await heading('Security').waitFor()
   t.pass('back where the owner was')
+  t.match(await page.locator('#security-events').textContent(), /wrong name or password \(\d+ times\) from 127\.0\.0\.1/, 'the failed logins show, as one line with a count')
+  await shot('security-events')
 
   await ui.close()
   t.same(problems.pageErrors, [], 'no uncaught exceptions')

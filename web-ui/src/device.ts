@@ -3,6 +3,7 @@ import { go, type Ctx } from './app.js'
 import { field, h, message } from './dom.js'
 import { COMMANDABLE, dateText, kindLabel, timeText } from './format.js'
 import { badge, stateView } from './home.js'
+import { controls } from './control.js'
 import { onLiveStatus, onUpdate } from './live.js'
 import { announce, busy, clearOldAnnouncement, confirmDialog, credentialsPanel, errorBox, heading, showError } from './ui.js'
 
@@ -49,7 +50,7 @@ export function devicePage(ctx: Ctx): void {
       meta,
       state,
       updated,
-      COMMANDABLE.has(d.kind) ? h('p', { class: 'hint' }, "Switching it from this page is coming: the hub's web API can't send commands to devices yet.") : null,
+      COMMANDABLE.has(d.kind) ? controls(d, ctx.signal) : null,
     )
     const show = (u: Pick<Device, 'state' | 'availability'>) => {
       d.state = u.state

@@ -158,6 +158,40 @@ function firewallSection(f: Firewall | undefined): HTMLElement {
   )
 }
 
+interface SecEvent {
+  kind: string
+  severity: 'info' | 'warning' | 'alert'
+  detail: string
+  address?: string
+  count: number
+  last: string
+}
+
+/** Recent logins, failures and alerts, newest first; repeats are one line with a count. */
+function eventsSection(events: SecEvent[]): HTMLElement {
+  const mark = { info: '', warning: 'Warning: ', alert: 'ALERT: ' }
+  return section(
+    'Recent logins, failures and alerts',
+    events.length
+      ? h(
+          'ul',
+          { class: 'facts', id: 'security-events' },
+          ...events.map((e) =>
+            h(
+              'li',
+              { class: `sev-${e.severity}` },
+              h('strong', null, `${mark[e.severity] ?? ''}${e.detail}`),
+              e.count > 1 ? ` (${e.count} times)` : '',
+              e.address ? [' from ', h('span', { class: 'mono' }, e.address)] : '',
+              h('span', { class: 'hint' }, ` · ${new Date(e.last).toLocaleString()}`),
+            ),
+          ),
+        )
+      : h('p', null, 'Nothing since the hub started.'),
+    h('p', { class: 'hint' }, 'Kept in memory only, for the last 100 events; a restart or a wipe clears it.'),
+  )
+}
+
 /** Security: certificate fingerprint, listeners, firewall, broker counters. */
 export async function securityPage(ctx: Ctx): Promise<void> {
   ctx.main.append(heading('Security'))
@@ -180,6 +214,7 @@ export async function securityPage(ctx: Ctx): Promise<void> {
         [
         ['This web page (HTTPS)', where(listeners.https)],
         ['Devices (MQTTS)', where(listeners.mqtts)],
+        ...(listeners.httpRedirect ? [['Plain HTTP (only redirects to HTTPS)', where(listeners.httpRedirect)] as [string, ReturnType<typeof where>]] : []),
         ['Hub name', String(s.hostname ?? '')],
         ['Running for', typeof s.uptimeSeconds === 'number' ? durationText(s.uptimeSeconds) : '—'],
         ],
@@ -196,10 +231,7 @@ export async function securityPage(ctx: Ctx): Promise<void> {
       'Device connections since the hub started',
       counters.length ? kv(counters.map(([k, v]) => [COUNTERS[k] ?? k, v]), { id: 'counters', class: 'kv num' }) : h('p', null, 'No figures yet.'),
     ),
-    section(
-      'Recent logins, failures and alerts',
-      h('p', null, "Coming. The hub writes every login and failed login to its log, but the web API can't show them yet."),
-    ),
+    eventsSection(Array.isArray(s.events) ? (s.events as SecEvent[]) : []),
   )
 }
 

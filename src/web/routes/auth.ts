@@ -11,12 +11,13 @@ const ChangePassword = Type.Object({ currentPassword: Password, newPassword: Pas
 
 /** Claim, login, logout, who-am-I, password change (EN 303 645 5.1-1, 5.1-4, 5.1-5). */
 export function authRoutes(app: FastifyInstance, deps: WebDeps): void {
-  const { owner, sessions, throttle, clock } = deps
+  const { owner, sessions, throttle, clock, securityLog } = deps
 
   /** Refuses with 429 + Retry-After while an address (or everyone) is backing off. */
   const gate = (req: FastifyRequest, reply: FastifyReply): boolean => {
     const d = throttle.check(req.ip, clock.monotonicMs())
     if (d.allow) return true
+    securityLog.record('rate-limited', 'too many login or claim attempts: made to wait', req.ip)
     void reply.header('retry-after', String(Math.ceil(d.retryAfterMs / 1000)))
     void reply.code(429).send({ code: 'HUB_ERR_RATE_LIMITED', message: `too many attempts: try again in ${Math.ceil(d.retryAfterMs / 1000)} s` })
     return false
@@ -37,11 +38,15 @@ export function authRoutes(app: FastifyInstance, deps: WebDeps): void {
     try {
       await owner.claim(body.setupCode, body.name, body.password)
     } catch (err) {
-      if (err instanceof HubError && err.code === 'HUB_ERR_UNAUTHORIZED') throttle.failed(req.ip, clock.monotonicMs())
+      if (err instanceof HubError && err.code === 'HUB_ERR_UNAUTHORIZED') {
+        throttle.failed(req.ip, clock.monotonicMs())
+        securityLog.record('claim-failed', 'wrong setup code', req.ip)
+      }
       throw err
     }
     throttle.succeeded(req.ip)
     deps.log.info({ address: req.ip }, 'hub claimed')
+    securityLog.record('claim', 'hub claimed by its owner', req.ip)
     return reply.code(201).send(startSession(req, reply, owner.name!))
   })
 
@@ -52,10 +57,12 @@ export function authRoutes(app: FastifyInstance, deps: WebDeps): void {
     if (!(await owner.verify(body.name, body.password))) {
       throttle.failed(req.ip, clock.monotonicMs())
       deps.log.warn({ address: req.ip }, 'login failed')
+      securityLog.record('login-failed', 'wrong name or password', req.ip)
       throw new HubError('HUB_ERR_UNAUTHORIZED', 'name or password is not right')
     }
     throttle.succeeded(req.ip)
     deps.log.info({ address: req.ip }, 'login')
+    securityLog.record('login', 'owner logged in', req.ip)
     return startSession(req, reply, owner.name!)
   })
 
@@ -74,11 +81,15 @@ export function authRoutes(app: FastifyInstance, deps: WebDeps): void {
     try {
       await owner.changePassword(body.currentPassword, body.newPassword)
     } catch (err) {
-      if (err instanceof HubError && err.code === 'HUB_ERR_FORBIDDEN') throttle.failed(req.ip, clock.monotonicMs())
+      if (err instanceof HubError && err.code === 'HUB_ERR_FORBIDDEN') {
+        throttle.failed(req.ip, clock.monotonicMs())
+        securityLog.record('login-failed', 'wrong current password when changing the password', req.ip)
+      }
       throw err
     }
     const ended = sessions.destroyOthers(cookieToken(req))
     deps.log.info({ endedSessions: ended }, 'owner password changed')
+    securityLog.record('password-changed', `owner password changed; ${ended} other session(s) ended`, req.ip)
     return reply.code(204).send()
   })
 }

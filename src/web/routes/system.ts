@@ -3,6 +3,18 @@ import { Type } from '@sinclair/typebox'
 import { errors } from '../schemas.js'
 import { cookieToken, type WebDeps } from '../context.js'
 
+const SecurityEventSchema = Type.Object(
+  {
+    kind: Type.String(),
+    severity: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('alert')]),
+    detail: Type.String(),
+    address: Type.Optional(Type.String()),
+    count: Type.Integer({ minimum: 1 }),
+    first: Type.String(),
+    last: Type.String(),
+  },
+  { additionalProperties: false },
+)
 const Listener = Type.Object({ host: Type.String(), port: Type.Integer() }, { additionalProperties: false })
 /** What the security page needs — and nothing else (no data dir, no pid: EN 303 645 5.6-2). */
 const Security = Type.Object(
@@ -11,9 +23,10 @@ const Security = Type.Object(
     hostname: Type.String(),
     uptimeSeconds: Type.Integer(),
     setupCodeValid: Type.Boolean(),
-    listeners: Type.Object({ mqtts: Listener, https: Listener }, { additionalProperties: false }),
+    listeners: Type.Object({ mqtts: Listener, https: Listener, httpRedirect: Type.Optional(Listener) }, { additionalProperties: false }),
     broker: Type.Record(Type.String(), Type.Union([Type.Integer(), Type.Record(Type.String(), Type.Integer())])),
     firewall: Type.Optional(Type.Unknown()),
+    events: Type.Array(SecurityEventSchema, { maxItems: 200 }),
   },
   { additionalProperties: false },
 )
@@ -30,7 +43,7 @@ export function systemRoutes(app: FastifyInstance, deps: WebDeps): void {
 
   app.get('/api/v1/about', { schema: { response: { 200: About, ...errors } } }, async () => deps.about())
 
-  app.get('/api/v1/security', { schema: { response: { 200: Security, ...errors } } }, async () => deps.security())
+  app.get('/api/v1/security', { schema: { response: { 200: Security, ...errors } } }, async () => ({ ...deps.security(), events: deps.securityLog.list() }))
 
   // Live device state as Server-Sent Events (one small JSON per change; heartbeats keep proxies honest).
   app.get('/api/v1/events', { schema: { response: { ...errors } } }, (req, reply) => {
