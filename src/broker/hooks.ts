@@ -36,6 +36,12 @@ export interface Session {
   closed: boolean
   subscriptions: Set<string>
   counters: ClientCounters
+  /**
+   * Publish decisions already made for this connection, by topic. A device publishes to the same
+   * few topics all day; the principal cannot change while connected (rotation and revocation
+   * disconnect), so a decision stays true for the session. Bounded: cleared when full.
+   */
+  pubDecisions: Map<string, ReturnType<typeof authorizePublish>>
 }
 
 /** Outgoing bytes buffered for a subscriber before QoS 0 messages to it are dropped / it is cut off. */
@@ -47,6 +53,8 @@ export const REJECTED_TOPIC = '$hearth/rejected'
 export const QUEUE_HIGH_WATER = 500
 /** Connections one account may hold at once (integrations use a few; each has the full budget). */
 export const MAX_CONNECTIONS_PER_ACCOUNT = 32
+/** Topics whose publish decision one connection remembers. */
+const PUB_DECISIONS_PER_CLIENT = 64
 
 type ConnectError = Error & { returnCode: 2 | 3 | 4 | 5 }
 const refuse = (returnCode: ConnectError['returnCode'], message: string): ConnectError => Object.assign(new Error(message), { returnCode })
@@ -110,6 +118,7 @@ export function createHooks(deps: HookDeps) {
       closed: false,
       subscriptions: new Set(),
       counters: newClientCounters(),
+      pubDecisions: new Map(),
     })
     done(null, true)
   }
@@ -117,7 +126,12 @@ export function createHooks(deps: HookDeps) {
   const authorizePublishHook: AedesOptions['authorizePublish'] = (client, packet, done) => {
     const s = client ? sessions.get(client) : undefined
     if (!s) return done(new Error('not authenticated'))
-    const decision = authorizePublish(s.principal, packet.topic, topicLimits)
+    let decision = s.pubDecisions.get(packet.topic)
+    if (!decision) {
+      decision = authorizePublish(s.principal, packet.topic, topicLimits)
+      if (s.pubDecisions.size >= PUB_DECISIONS_PER_CLIENT) s.pubDecisions.clear()
+      s.pubDecisions.set(packet.topic, decision)
+    }
     if (!decision.allow) {
       stats.bump(s.counters, 'deniedPublish')
       log.warn({ clientId: client!.id, topic: packet.topic, reason: decision.reason }, 'publish denied; disconnecting')

@@ -122,12 +122,15 @@ function describe(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v
 }
 
+/** Strict UTF-8 (a stateless decoder: `fatal`, never streaming), made once rather than per message. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true })
+
 function check(validate: ValidateFunction, payload: Buffer, maxBytes: number): PayloadResult {
   // Size first: nothing is decoded or parsed beyond the cap.
   if (payload.length > maxBytes) return { ok: false, reason: 'too-large', detail: `${payload.length} bytes, at most ${maxBytes}` }
   let value: unknown
   try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload))
+    value = JSON.parse(UTF8.decode(payload))
   } catch {
     return { ok: false, reason: 'not-json', detail: 'not UTF-8 JSON text' }
   }
