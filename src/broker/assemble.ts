@@ -35,7 +35,13 @@ export async function startBroker(deps: {
 }): Promise<RunningBroker> {
   const { config, accounts, log } = deps
   const stats = new BrokerStats()
-  const persistence = await DurablePersistence.open(deps.store, { clock: systemClock, log, intervalMs: config.persistIntervalMs })
+  const persistence = await DurablePersistence.open(deps.store, {
+    clock: systemClock,
+    log,
+    intervalMs: config.persistIntervalMs,
+    offline: { maxMessages: config.maxQueuedMessages, maxBytes: config.maxQueuedBytes },
+    onOfflineDrop: () => void stats.totals.droppedOffline++,
+  })
   const admission = new Admission({
     ratePerAddress: config.connectRatePerAddress,
     burstPerAddress: config.connectBurstPerAddress,

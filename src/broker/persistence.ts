@@ -3,11 +3,14 @@ import type { Clock, TimerHandle } from '../core/clock.js'
 import type { Logger } from '../core/log.js'
 import type { DocSpec } from '../store/document.js'
 import type { Doc, Store } from '../store/store.js'
+import { OfflineQueues, type OfflineLimits } from './offline-queue.js'
 
 /** Retained messages and persistent sessions' subscriptions, as saved between runs. */
 export interface BrokerDoc {
   retained: Array<{ topic: string; payload: string; qos: 0 | 1 | 2 }>
   sessions: Record<string, Array<{ topic: string; qos: 0 | 1 | 2 }>>
+  /** QoS 1/2 messages waiting for persistent sessions (payload base64); absent in older files. */
+  queued?: Record<string, Array<{ topic: string; payload: string; qos: 1 | 2; retain: boolean }>>
 }
 
 export const BROKER_DOC: DocSpec<BrokerDoc> = {
@@ -21,6 +24,9 @@ interface PacketLike {
   payload: Buffer
   qos: 0 | 1 | 2
   retain?: boolean
+  brokerId?: string
+  brokerCounter?: number
+  messageId?: number
 }
 interface ClientLike {
   id: string
@@ -32,19 +38,32 @@ interface MemoryPersistence {
   addSubscriptions(client: ClientLike, subs: Array<{ topic: string; qos: number }>): Promise<void>
   removeSubscriptions(client: ClientLike, topics: string[]): Promise<void>
   cleanSubscriptions(client: ClientLike): Promise<void>
+  outgoingEnqueue(sub: { clientId: string }, packet: PacketLike): Promise<void>
+  outgoingEnqueueCombi(subs: Array<{ clientId: string }>, packet: PacketLike): Promise<void>
+  outgoingUpdate(client: ClientLike, packet: PacketLike): Promise<void>
+  outgoingClearMessageId(client: ClientLike, packet: PacketLike): Promise<PacketLike | undefined>
 }
 type MemoryPersistenceClass = new (opts?: object) => MemoryPersistence
 
 const require = createRequire(import.meta.url)
 const Memory = require('aedes-persistence/asyncPersistence.js') as MemoryPersistenceClass
-const Packet = require('aedes-packet') as new (p: object) => PacketLike
+const Packet = require('aedes-packet') as new (p: object, broker?: unknown) => PacketLike
+
+export interface PersistenceDeps {
+  clock: Clock
+  log: Logger
+  intervalMs: number
+  offline: OfflineLimits
+  /** A message for a persistent session was dropped: its queue was full. */
+  onOfflineDrop: (clientId: string) => void
+}
 
 /**
  * aedes' in-memory persistence, mirrored to a store document on a write budget
  * (`mqtt.persistIntervalMs`): retained messages and the subscriptions of persistent
  * (CleanSession=0) sessions survive a restart, and an SD card sees at most one coalesced
- * write per interval, never one per message. Queued QoS 1/2 messages for offline sessions are
- * kept in memory only.
+ * write per interval, never one per message. QoS 1/2 messages queued for persistent sessions are
+ * bounded per client and saved with them (`offline-queue.ts`).
  */
 export class DurablePersistence extends Memory {
   private readonly retained = new Map<string, { payload: string; qos: 0 | 1 | 2 }>()
@@ -52,12 +71,14 @@ export class DurablePersistence extends Memory {
   private dirty = false
   private timer: TimerHandle | undefined
   private doc!: Doc<BrokerDoc>
-  private deps!: { clock: Clock; log: Logger; intervalMs: number }
+  private deps!: PersistenceDeps
+  private queues!: OfflineQueues
 
-  static async open(store: Store, deps: { clock: Clock; log: Logger; intervalMs: number }): Promise<DurablePersistence> {
+  static async open(store: Store, deps: PersistenceDeps): Promise<DurablePersistence> {
     const p = new DurablePersistence()
     p.doc = await store.document(BROKER_DOC, () => ({ retained: [], sessions: {} }))
     p.deps = deps
+    p.queues = new OfflineQueues(deps.offline, deps.onOfflineDrop)
     return p
   }
 
@@ -66,6 +87,10 @@ export class DurablePersistence extends Memory {
     const saved = this.doc.data
     for (const r of saved.retained) await this.storeRetained(new Packet({ cmd: 'publish', topic: r.topic, payload: Buffer.from(r.payload, 'base64'), qos: r.qos, retain: true }))
     for (const [id, subs] of Object.entries(saved.sessions)) await this.addSubscriptions({ id, clean: false }, subs)
+    for (const [clientId, queued] of Object.entries(saved.queued ?? {})) {
+      if (!this.sessions.has(clientId)) continue
+      for (const m of queued) await this.outgoingEnqueue({ clientId }, new Packet({ cmd: 'publish', topic: m.topic, payload: Buffer.from(m.payload, 'base64'), qos: m.qos, retain: m.retain }, broker))
+    }
     this.dirty = false
   }
 
@@ -95,7 +120,36 @@ export class DurablePersistence extends Memory {
 
   override async cleanSubscriptions(client: ClientLike): Promise<void> {
     await super.cleanSubscriptions(client)
+    this.queues.forget(client.id)
     if (this.sessions.delete(client.id)) this.touch()
+  }
+
+  override async outgoingEnqueue(sub: { clientId: string }, packet: PacketLike): Promise<void> {
+    await this.outgoingEnqueueCombi([sub], packet)
+  }
+
+  /** Full queues refuse the message for that client only (counted); the others still get it. */
+  override async outgoingEnqueueCombi(subs: Array<{ clientId: string }>, packet: PacketLike): Promise<void> {
+    const bytes = packet.payload.length + packet.topic.length
+    const room = subs.filter((s) => this.queues.admit(s.clientId, bytes))
+    if (room.length === 0) return
+    await super.outgoingEnqueueCombi(room, packet)
+    for (const s of room) this.queues.add(s.clientId, { ...packet, qos: packet.qos as 1 | 2, retain: !!packet.retain })
+    this.touch()
+  }
+
+  override async outgoingUpdate(client: ClientLike, packet: PacketLike): Promise<void> {
+    await super.outgoingUpdate(client, packet)
+    this.queues.update(client.id, packet)
+  }
+
+  override async outgoingClearMessageId(client: ClientLike, packet: PacketLike): Promise<PacketLike | undefined> {
+    const done = await super.outgoingClearMessageId(client, packet)
+    if (done) {
+      this.queues.clear(client.id, packet.messageId)
+      this.touch()
+    }
+    return done
   }
 
   /** Forgets everything a client id left behind (its account was removed). */
@@ -112,6 +166,9 @@ export class DurablePersistence extends Memory {
     this.doc.data = {
       retained: [...this.retained].map(([topic, r]) => ({ topic, ...r })),
       sessions: Object.fromEntries([...this.sessions].map(([id, m]) => [id, [...m].map(([topic, qos]) => ({ topic, qos }))])),
+      queued: Object.fromEntries(
+        Object.entries(this.queues.snapshot((id) => this.sessions.has(id))).map(([id, q]) => [id, q.map((m) => ({ ...m, payload: m.payload.toString('base64') }))]),
+      ),
     }
     try {
       await this.doc.write()

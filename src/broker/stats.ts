@@ -26,6 +26,8 @@ export class BrokerStats {
     connected: 0,
     ...newClientCounters(),
     oversizedPackets: 0,
+    /** Messages not queued for a persistent session whose queue was full. */
+    droppedOffline: 0,
     slowDisconnects: 0,
   }
 

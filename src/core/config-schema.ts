@@ -59,6 +59,8 @@ export const ConfigSchema = Type.Object(
         connectBurstTotal: Count(400, 1, 100000, 'CONNECT attempts in a burst, in total.'),
         maxClients: Count(5000, 1, 100000, 'Most simultaneously connected clients.'),
         persistIntervalMs: Count(5000, 100, 3600000, 'Retained state and sessions are written at most this often.'),
+        maxQueuedMessages: Count(1000, 1, 100000, 'QoS 1/2 messages kept for one persistent session while it is away; newer ones are dropped and counted.'),
+        maxQueuedBytes: Count(1048576, 1024, 67108864, 'Bytes of queued messages kept for one persistent session while it is away.'),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -92,3 +92,37 @@ t.test('retained state and persistent subscriptions survive a hub restart', asyn
   })
   t.same(JSON.parse(cmd), { state: 'OFF' }, "the plug's persistent subscription survived the restart")
 })
+
+t.test('messages queued for an away persistent session survive a restart, in order, within a per-session bound', async (t) => {
+  const first = await startTestHub(t, { '--mqtt-persist-interval-ms': '100', '--mqtt-max-queued-messages': '5' })
+  const plug = await first.addDevice('Plug', 'switch')
+  const ha = await first.addAccount('ha')
+  const p = await first.connect({ username: plug.id, password: plug.token, clientId: plug.id, clean: false })
+  await subscribe(p, { [`hearth/${plug.id}/set`]: 1 })
+  await p.endAsync()
+  const c = await first.connect({ username: ha.username, password: ha.token, clientId: 'ha' })
+  // Seven commands while the plug is away: the publisher gets its PUBACK for each.
+  for (let i = 0; i < 7; i++) await c.publishAsync(`hearth/${plug.id}/set`, JSON.stringify({ state: i % 2 ? 'OFF' : 'ON' }), { qos: 1 })
+  t.equal(first.hub.status().broker.droppedOffline, 2, 'the two beyond the bound of 5 are dropped and counted')
+  await new Promise((r) => setTimeout(r, 300)) // past one write-budget interval
+  await first.stop()
+
+  const second = await startTestHub(t, {}, first.dataDir)
+  const got: string[] = []
+  const all = new Promise<void>((resolve) => {
+    void second.connect({ username: plug.id, password: plug.token, clientId: plug.id, clean: false }, (_t, payload) => {
+      got.push(JSON.parse(payload.toString()).state)
+      if (got.length === 5) resolve()
+    })
+  })
+  await all
+  t.same(got, ['ON', 'OFF', 'ON', 'OFF', 'ON'], 'the five queued commands arrive after the restart, oldest first')
+  // Acknowledged ones are gone: a third start delivers nothing again.
+  await new Promise((r) => setTimeout(r, 300))
+  await second.stop()
+  const third = await startTestHub(t, {}, second.dataDir)
+  const again: string[] = []
+  await third.connect({ username: plug.id, password: plug.token, clientId: plug.id, clean: false }, (_t, payload) => again.push(payload.toString()))
+  await new Promise((r) => setTimeout(r, 500))
+  t.same(again, [], 'nothing is delivered twice once acknowledged')
+})

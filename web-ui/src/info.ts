@@ -121,6 +121,7 @@ const COUNTERS: Record<string, string> = {
   deniedSubscribe: 'Subscriptions refused',
   throttled: 'Clients slowed down: too many messages',
   droppedOutgoing: 'Messages dropped: slow receiver',
+  droppedOffline: "Messages dropped: an away session's queue was full",
   oversizedPackets: 'Packets refused: too large',
   slowDisconnects: 'Clients cut off: too slow',
 }
