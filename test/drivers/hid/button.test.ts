@@ -196,3 +196,26 @@ t.test('HID library unavailable or open failing: offline with a reason, open() s
   await flush()
   t.equal(hid.listCalls, calls, 'no retries after close')
 })
+
+t.test('fuzz: 20,000 random reports — nothing thrown, every bad one counted, state stays sane', async (t) => {
+  const { hid, driver, events, advance } = await setup(t)
+  let seed = 0x1234567
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32)
+  let wrongLength = 0
+  for (let i = 0; i < 20_000; i++) {
+    const len = rand() < 0.5 ? 8 : Math.floor(rand() * 20)
+    if (len !== 8) wrongLength++
+    const report = Array.from({ length: len }, () => (rand() < 0.7 ? 0 : Math.floor(rand() * 256)))
+    hid.send(PEDAL.path, report)
+    if (i % 50 === 0) await advance(Math.floor(rand() * 400))
+  }
+  hid.send(PEDAL.path, UP)
+  await advance(11_000)
+  const s = driver.stats()
+  t.equal(s.reports, 20_001)
+  t.equal(s.dropped_length, wrongLength, 'every wrong-length report counted')
+  t.equal(driver.online, true, 'still online')
+  const presses = events.filter((e) => e[0] === 'press').length
+  t.equal(presses, s.presses, 'events match counters')
+  t.ok(events.filter((e) => e[0] === 'press').every((e) => (e[1] as number) >= 0 && (e[1] as number) < 10_000), 'every press shorter than the hold')
+})
