@@ -154,11 +154,11 @@ function globalCommand(id: number, r: Reader): ZclCommand {
             rec.minInterval = r.u16()
             rec.maxInterval = r.u16()
             if (isAnalogType(rec.type)) rec.reportableChange = r.value(rec.type) as number
-            else if (!isKnownType(rec.type)) throw new ZclDecodeFailure('unknown-type')
+            else if (!isKnownType(rec.type)) throw ZclDecodeFailure.of('unknown-type')
             return rec
           }
           if (direction === 1) return { direction: 1, id: r.u16(), timeout: r.u16() }
-          throw new ZclDecodeFailure('bad-direction')
+          throw ZclDecodeFailure.of('bad-direction')
         }),
       }
     case GlobalCommand.configureReportingResponse:
@@ -166,7 +166,7 @@ function globalCommand(id: number, r: Reader): ZclCommand {
     case GlobalCommand.defaultResponse:
       return { name: 'defaultResponse', commandId: r.u8(), status: r.u8() }
     default:
-      throw new ZclDecodeFailure('unknown-command')
+      throw ZclDecodeFailure.of('unknown-command')
   }
 }
 
@@ -183,7 +183,7 @@ function statusRecords(r: Reader, withDirection: boolean): StatusRecord[] {
 function clusterCommand(clusterId: number, h: ZclHeader, r: Reader): ZclCommand {
   // A manufacturer-specific cluster command's id is the manufacturer's, not the cluster's
   // (ZCL 2.4.1.1.3): command 0x00 from vendor X is not "off".
-  if (h.manufacturerCode !== undefined) throw new ZclDecodeFailure('unknown-command')
+  if (h.manufacturerCode !== undefined) throw ZclDecodeFailure.of('unknown-command')
   const toServer = !h.serverToClient
   switch (clusterId) {
     case ClusterId.genOnOff:
@@ -205,5 +205,5 @@ function clusterCommand(clusterId: number, h: ZclHeader, r: Reader): ZclCommand 
       if (toServer && h.commandId === 0x00) return { name: 'zoneEnrollResponse', code: r.u8(), zoneId: r.u8() }
       break
   }
-  throw new ZclDecodeFailure('unknown-command')
+  throw ZclDecodeFailure.of('unknown-command')
 }
