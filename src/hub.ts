@@ -175,7 +175,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     // button.status() into the hub status, once the pairing and wipe services land.
     if (config.hid.button.enabled) {
       const buttonLog = log.child({ module: 'hid-button' })
-      const button = new HidButtonDriver({ transport: new NodeHidTransport(), clock: systemClock, random: Math.random, log: buttonLog, press: { holdMs: config.hid.button.holdSeconds * 1000 } })
+      const button = new HidButtonDriver({ transport: new NodeHidTransport(), clock: systemClock, random: Math.random /* backoff jitter only, not a secret */, log: buttonLog, press: { holdMs: config.hid.button.holdSeconds * 1000 } })
       button.on('press', () => buttonLog.info('button press: pairing is not wired yet'))
       button.on('hold', () => buttonLog.warn('button hold: the factory wipe is not wired yet'))
       closers.push(() => button.close())
