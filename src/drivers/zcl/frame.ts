@@ -171,7 +171,8 @@ function globalCommand(id: number, r: Reader): ZclCommand {
 }
 
 function statusRecords(r: Reader, withDirection: boolean): StatusRecord[] {
-  if (r.remaining === 1) return [{ status: r.u8() }]
+  // At least the one status byte: an empty response says nothing.
+  if (r.remaining <= 1) return [{ status: r.u8() }]
   return records(r, () => {
     const rec: StatusRecord = { status: r.u8() }
     if (withDirection) rec.direction = r.u8()
