@@ -2,7 +2,7 @@ import t from 'tap'
 import { FakeClock } from '../../../src/core/clock.js'
 import { silentLogger } from '../../../src/core/log.js'
 import { HidButtonDriver, type ButtonLayout } from '../../../src/drivers/hid/index.js'
-import { FakeHidTransport } from './fake-hid.js'
+import { FakeHidTransport } from '../../helpers/fake-hid.js'
 
 // A foot switch from the built-in allow-list (boot keyboard reports, 8 bytes, no report id).
 const PEDAL = { vendorId: 0x0c45, productId: 0x7403, path: '/dev/hidraw3', usagePage: 1, usage: 6 }

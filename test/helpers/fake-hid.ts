@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import type { HidDeviceInfo, HidHandle, HidTransport } from '../../../src/drivers/hid/transport.js'
+import type { HidDeviceInfo, HidHandle, HidTransport } from '../../src/drivers/hid/transport.js'
 
 /** A fake HID bus at our own interface: plug and unplug devices, send reports. */
 export class FakeHidTransport implements HidTransport {
