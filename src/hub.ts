@@ -23,7 +23,7 @@ import { SessionStore } from './web/sessions.js'
 import { OwnerService } from './owner/owner.js'
 import { DeviceStateCache } from './devices/state-cache.js'
 import { LoginThrottle } from './policy/login-throttle.js'
-import { HidButtonDriver, NodeHidTransport } from './drivers/hid/index.js'
+import { HidButtonDriver, NodeHidTransport, withExtraDevices } from './drivers/hid/index.js'
 
 export interface HubStatus {
   hubId: string
@@ -175,7 +175,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     // button.status() into the hub status, once the pairing and wipe services land.
     if (config.hid.button.enabled) {
       const buttonLog = log.child({ module: 'hid-button' })
-      const button = new HidButtonDriver({ transport: new NodeHidTransport(), clock: systemClock, random: Math.random /* backoff jitter only, not a secret */, log: buttonLog, press: { holdMs: config.hid.button.holdSeconds * 1000 } })
+      const button = new HidButtonDriver({ transport: new NodeHidTransport(), layouts: withExtraDevices(config.hid.button.extraDevices), clock: systemClock, random: Math.random /* backoff jitter only, not a secret */, log: buttonLog, press: { holdMs: config.hid.button.holdSeconds * 1000 } })
       button.on('press', () => buttonLog.info('button press: pairing is not wired yet'))
       button.on('hold', () => buttonLog.warn('button hold: the factory wipe is not wired yet'))
       closers.push(() => button.close())

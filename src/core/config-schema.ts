@@ -105,6 +105,7 @@ export const ConfigSchema = Type.Object(
               description: "Use the hub's own USB HID button (allow-listed devices only); with none attached the hub runs and says so.",
             }),
             holdSeconds: Count(10, 10, 30, 'Holding the button this long starts the factory-wipe flow; a shorter press opens pairing.'),
+            extraDevices: List('More buttons to accept besides the built-in list: vid:pid in hex (e.g. 1209:a001), comma-separated; read as USB boot-keyboard reports.'),
           },
           { additionalProperties: false, default: {} },
         ),

@@ -1,3 +1,4 @@
+import { HubError } from '../../core/errors.js'
 import type { HidDeviceInfo } from './transport.js'
 
 /**
@@ -56,4 +57,22 @@ export function readReport(l: ButtonLayout, report: Uint8Array): ReportCheck {
   if (l.reportId !== undefined && report[0] !== l.reportId) return { ok: false, reason: 'report-id' }
   for (let i = l.pressed.from; i <= l.pressed.to; i++) if ((report[i]! & l.pressed.mask) !== 0) return { ok: true, pressed: true }
   return { ok: true, pressed: false }
+}
+
+/**
+ * The allow-list with the owner's extra buttons (`hid.button.extraDevices`: `vid:pid` in hex,
+ * comma-separated), each read as a boot keyboard. A malformed entry is a config error naming the
+ * setting, never a silently ignored one.
+ */
+export function withExtraDevices(extra: string, base: readonly ButtonLayout[] = BUTTON_LAYOUTS): ButtonLayout[] {
+  const out = [...base]
+  for (const item of extra.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$/.exec(item)
+    if (!m) throw new HubError('HUB_ERR_CONFIG', `config error: hid.button.extraDevices: ${JSON.stringify(item)} is not vid:pid in hex (e.g. 1209:a001)`)
+    const vendorId = parseInt(m[1]!, 16)
+    const productId = parseInt(m[2]!, 16)
+    if (!out.some((l) => l.vendorId === vendorId && l.productId === productId))
+      out.push({ name: `configured button (${item.toLowerCase()})`, vendorId, productId, ...bootKeyboard })
+  }
+  return out
 }

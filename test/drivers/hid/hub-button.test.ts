@@ -34,3 +34,9 @@ t.test('hid.button.enabled=false: not looked for, and the log says it is off', a
   const said = lines.filter((l) => l.obj.module === 'hid-button')
   t.same(said.map((l) => l.msg), ['HID button disabled (hid.button.enabled is false)'])
 })
+
+t.test('a malformed hid.button.extraDevices stops the start with a config error naming it', async (t) => {
+  const { log } = capture()
+  const config = resolveConfig({ env: {}, flags: flags(tmpDir(), { '--hid-button-extra-devices': '1209-a001' }), baseDir: '/' })
+  await t.rejects(startHub(config, log), { name: 'HubError', code: 'HUB_ERR_CONFIG', message: /hid\.button\.extraDevices/ })
+})
