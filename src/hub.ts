@@ -26,6 +26,7 @@ import { OwnerService } from './owner/owner.js'
 import { DeviceStateCache } from './devices/state-cache.js'
 import { LoginThrottle } from './policy/login-throttle.js'
 import { SecurityLog } from './monitor/security-log.js'
+import { HidButtonDriver, NodeHidTransport, withExtraDevices } from './drivers/hid/index.js'
 
 export interface HubStatus {
   hubId: string
@@ -202,6 +203,19 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     const addresses = new DeviceAddresses((devices) => void fw.setIpDevices(devices))
     broker.onDeviceSeen((id, address) => addresses.seen(id, address))
     accounts.on('revoked', (username) => accounts.get(username) === undefined && addresses.forget(username))
+
+    // --- The hub's own USB HID button (issue 5 item 10). Absent or unplugged is normal: the
+    // driver stays offline and says so. TODO(lead): press → open pairing, hold → factory-wipe flow,
+    // button.status() into the hub status, once the pairing and wipe services land.
+    if (config.hid.button.enabled) {
+      const buttonLog = log.child({ module: 'hid-button' })
+      const button = new HidButtonDriver({ transport: new NodeHidTransport(), layouts: withExtraDevices(config.hid.button.extraDevices), clock: systemClock, random: Math.random /* backoff jitter only, not a secret */, log: buttonLog, press: { holdMs: config.hid.button.holdSeconds * 1000 } })
+      button.on('press', () => buttonLog.info('button press: pairing is not wired yet'))
+      button.on('hold', () => buttonLog.warn('button hold: the factory wipe is not wired yet'))
+      closers.push(() => button.close())
+      await button.open()
+    } else log.info({ module: 'hid-button' }, 'HID button disabled (hid.button.enabled is false)')
+    // --- end HID button
     return { status, identity, bus: () => broker.bus, stop }
   } catch (err) {
     await stop()

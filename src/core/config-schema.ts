@@ -99,6 +99,22 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    hid: Type.Object(
+      {
+        button: Type.Object(
+          {
+            enabled: Type.Boolean({
+              default: true,
+              description: "Use the hub's own USB HID button (allow-listed devices only); with none attached the hub runs and says so.",
+            }),
+            holdSeconds: Count(10, 10, 30, 'Holding the button this long starts the factory-wipe flow; a shorter press opens pairing.'),
+            extraDevices: List('More buttons to accept besides the built-in list: vid:pid in hex (e.g. 1209:a001), comma-separated; read as USB boot-keyboard reports.'),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false },
 )

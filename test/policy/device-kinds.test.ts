@@ -52,6 +52,10 @@ const states: Array<[DeviceKind, string, 'ok' | 'too-large' | 'not-json' | 'not-
   ['switch', '{"state":"ON","battery":50}', 'schema'],
   ['motion', '{"occupancy":true,"battery":3}', 'ok'],
   ['motion', '{"occupancy":"yes"}', 'schema'],
+  ['contact', '{"contact":false,"tamper":true,"battery_low":false}', 'ok'], // IAS zone flags
+  ['contact', '{"tamper":"yes"}', 'schema'],
+  ['motion', '{"occupancy":true,"battery_low":true}', 'ok'],
+  ['temperature', '{"tamper":true}', 'schema'], // not a field of this kind
   ['light', '{"state":"ON","brightness":254}', 'ok'],
   ['light', '{"brightness":0}', 'ok'],
   ['light', '{"brightness":255}', 'schema'],
@@ -167,6 +171,9 @@ t.test('discovery for binary sensors: JSON booleans, contact inverted', async (t
   t.notOk('command_topic' in contact!.payload)
   const [motion] = homeAssistantDiscovery({ id: 'hall', name: 'Hall', kind: 'motion' }, 'h')
   t.match(motion!.payload, { device_class: 'motion', value_template: '{{ value_json.occupancy }}', payload_on: true, payload_off: false })
+  const door = homeAssistantDiscovery({ id: 'door-2', name: 'Front door', kind: 'contact' }, 'h')
+  t.match(door.find((d) => d.topic.endsWith('/tamper/config'))!.payload, { device_class: 'tamper', entity_category: 'diagnostic', payload_on: true })
+  t.match(door.find((d) => d.topic.endsWith('/battery_low/config'))!.payload, { device_class: 'battery', value_template: '{{ value_json.battery_low }}', payload_on: true })
 })
 
 t.test('discovery for a switch: JSON commands on the set topic', async (t) => {
