@@ -12,6 +12,7 @@ export interface BrokerDoc {
 
 export const BROKER_DOC: DocSpec<BrokerDoc> = {
   name: 'broker.json',
+  sealed: true,
   schema: 1,
   check: (d): d is BrokerDoc => typeof d === 'object' && d !== null && Array.isArray((d as BrokerDoc).retained),
 }

@@ -14,6 +14,7 @@ export interface OwnerDoc {
 
 export const OWNER_DOC: DocSpec<OwnerDoc> = {
   name: 'owner.json',
+  sealed: true,
   schema: 1,
   check: (d): d is OwnerDoc => typeof d === 'object' && d !== null && 'owner' in d,
 }

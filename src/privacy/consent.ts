@@ -39,6 +39,7 @@ export interface ConsentDoc {
 
 export const CONSENT_DOC: DocSpec<ConsentDoc> = {
   name: 'consent.json',
+  sealed: true,
   schema: 1,
   check: (d): d is ConsentDoc => typeof d === 'object' && d !== null && Array.isArray((d as ConsentDoc).current) && Array.isArray((d as ConsentDoc).history),
 }
