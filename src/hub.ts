@@ -23,6 +23,12 @@ import { SessionStore } from './web/sessions.js'
 import { OwnerService } from './owner/owner.js'
 import { DeviceStateCache } from './devices/state-cache.js'
 import { LoginThrottle } from './policy/login-throttle.js'
+import { prepareDataDir } from './store/data-dir.js'
+import { WipeService, type WipeParticipant, type WipeTrigger } from './privacy/wipe.js'
+import { ConsentLedger } from './privacy/consent.js'
+import { StateHistory } from './privacy/history.js'
+import { PersonalData } from './privacy/personal-data.js'
+import { privacyAdminMethods } from './privacy/admin.js'
 
 export interface HubStatus {
   hubId: string
@@ -43,7 +49,21 @@ export interface RunningHub {
   identity: HubIdentity
   /** The internal bus (the broker), for services and tests that publish as the hub. */
   bus(): Bus
+  /** Asks for a factory wipe (the hub button's way in; the web UI and CLI use routes/methods). */
+  wipe: WipeTrigger
+  /** Resolves once a restart in progress (after a wipe) has finished. */
+  settled(): Promise<void>
   stop(): Promise<void>
+}
+
+/** Start options that are not settings (the composition root's own seams). */
+export interface HubOptions {
+  /** Test hook: a pause between the factory wipe's steps, so a test can kill it at each. */
+  wipeStepDelayMs?: number
+  /** Called if the hub cannot come back after a wipe's restart (main exits; the next start finishes). */
+  onFatal?: (err: unknown) => void
+  /** Parts outside the data dir's documents that must wipe too (the Zigbee coordinator, …). */
+  participants?: WipeParticipant[]
 }
 
 
@@ -52,7 +72,7 @@ export interface RunningHub {
  * handle to stop it. Parts get what they need passed in; nothing is a module-level singleton.
  * If any part fails to start, those already started are stopped again before the error rises.
  */
-export async function startHub(config: Config, log: Logger): Promise<RunningHub> {
+async function startHubOnce(config: Config, log: Logger, opts: HubOptions & { onWipe: () => void }): Promise<Omit<RunningHub, 'settled' | 'wipe'> & { wipe: WipeTrigger }> {
   const started = Date.now()
   const closers: Array<() => Promise<void> | void> = []
   const stop = async () => {
@@ -66,12 +86,25 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     closers.length = 0
   }
   try {
-    const store = await Store.open(config.dataDir, log.child({ module: 'store' }))
-    closers.push(() => store.close())
+    await prepareDataDir(config.dataDir, log.child({ module: 'store' }))
     // The admin socket doubles as the data dir's lock: take it before anything is written.
     const methods: Record<string, AdminMethod> = {}
     const admin = await startAdminServer(path.join(config.dataDir, SOCKET_NAME), methods, log.child({ module: 'admin' }))
     closers.push(() => admin.close())
+    // A factory wipe that was committed (even one a power cut interrupted) is finished first:
+    // the data dir is erased before the store opens, so nothing old is ever loaded or served.
+    const delay = opts.wipeStepDelayMs ?? 0
+    const wipe = await WipeService.open({
+      dataDir: config.dataDir,
+      clock: systemClock,
+      log: log.child({ module: 'wipe' }),
+      counts: () => personal.counts(),
+      restart: opts.onWipe,
+      ...(delay > 0 ? { stepHook: () => new Promise<void>((r) => setTimeout(r, delay)) } : {}),
+    })
+    for (const p of opts.participants ?? []) wipe.register(p)
+    const store = await Store.open(config.dataDir, log.child({ module: 'store' }))
+    closers.push(() => store.close())
     await store.removeLeftovers()
     const identity = await loadIdentity(store, {
       random: randomBytes,
@@ -104,6 +137,16 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     if (owner.claimed !== identity.claimed) await identity.setClaimed(owner.claimed)
     const states = new DeviceStateCache(broker.bus)
     const sessions = new SessionStore(systemClock)
+    const consent = await ConsentLedger.open(store, { clock: systemClock })
+    const history = await StateHistory.open({ dataDir: config.dataDir, sealer: store.sealer, clock: systemClock, log: log.child({ module: 'history' }), settings: config.privacy, bus: broker.bus })
+    closers.push(() => (wipeRequested ? history.discard() : history.close()))
+    const personal = new PersonalData({ accounts, owner, states, history, consent, bus: broker.bus, broker, wipe, sessions, wallMs: () => systemClock.wallMs() })
+    let wipeRequested = false
+    const requestWipe: WipeTrigger = async (source) => {
+      const r = await wipe.request(source)
+      wipeRequested = true
+      return r
+    }
     const web = createWebServer({
       tls: identity.tls,
       log: log.child({ module: 'web' }),
@@ -134,6 +177,8 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
         ca: identity.tls.ca,
       }),
       publishCommand: (id, payload) => broker.bus.publish(`hearth/${id}/set`, payload, { retain: false, qos: 1 }),
+      deleteDevice: (id) => personal.deleteDevice(id),
+      privacy: { personal, consent, history, wipe: { request: requestWipe, receipt: () => wipe.receipt() }, historyDays: config.privacy.historyDays },
       assets: await loadAssets(path.join(packageRoot(), 'web-ui', 'dist')),
     })
     closers.push(() => web.close())
@@ -147,8 +192,12 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
         owner,
         onOwnerReset: () => sessions.destroyOthers(undefined),
         policy: () => firewall?.status(),
+        deleteDevice: (id) => personal.deleteDevice(id),
       }),
+      privacyAdminMethods({ wipe: requestWipe, receipt: () => wipe.receipt(), pending: () => wipe.pendingWipe }),
     )
+    // Before any listener opens: a wipe being finished calls its participants, writes the receipt.
+    await wipe.completePending()
 
     ports.mqtts = (await broker.handle.listen()).mqtts
     await web.ready()
@@ -168,9 +217,50 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     const addresses = new DeviceAddresses((devices) => void fw.setIpDevices(devices))
     broker.onDeviceSeen((id, address) => addresses.seen(id, address))
     accounts.on('revoked', (username) => accounts.get(username) === undefined && addresses.forget(username))
-    return { status, identity, bus: () => broker.bus, stop }
+    return { status, identity, bus: () => broker.bus, wipe: requestWipe, stop }
   } catch (err) {
     await stop()
     throw err
+  }
+}
+
+/**
+ * Starts the hub; after a factory wipe it restarts itself in-process on the same ports: every
+ * part is stopped (listeners closed, sessions and keys dropped from memory) and built again
+ * from the erased data dir, so nothing old can be served by a part that kept it in memory.
+ */
+export async function startHub(config: Config, log: Logger, opts: HubOptions = {}): Promise<RunningHub> {
+  let cycle: Promise<void> = Promise.resolve()
+  let stopped = false
+  const onWipe = () => {
+    // After the response that committed the wipe has left.
+    cycle = cycle
+      .then(() => new Promise((r) => setTimeout(r, 50)))
+      .then(async () => {
+        if (stopped) return
+        const { mqtts, https } = current.status().listeners
+        await current.stop()
+        const same = { ...config, mqtt: { ...config.mqtt, port: mqtts.port || config.mqtt.port }, http: { ...config.http, port: https.port || config.http.port } }
+        current = await startHubOnce(same, log, { ...opts, onWipe })
+      })
+      .catch((err: unknown) => {
+        log.fatal({ err }, 'the hub could not start again after a factory wipe; the next start finishes it')
+        opts.onFatal?.(err)
+      })
+  }
+  let current = await startHubOnce(config, log, { ...opts, onWipe })
+  return {
+    status: () => current.status(),
+    get identity() {
+      return current.identity
+    },
+    bus: () => current.bus(),
+    wipe: (source) => current.wipe(source),
+    settled: () => cycle,
+    async stop() {
+      stopped = true
+      await cycle
+      await current.stop()
+    },
   }
 }

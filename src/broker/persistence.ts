@@ -104,6 +104,11 @@ export class DurablePersistence extends Memory {
     await this.cleanSubscriptions({ id: clientId })
   }
 
+  /** Topics holding a retained message now (the privacy service clears a deleted device's). */
+  retainedTopics(): string[] {
+    return [...this.retained.keys()]
+  }
+
   /** Writes now if anything changed (on stop). */
   async flush(): Promise<void> {
     if (this.timer) this.deps.clock.clearTimeout(this.timer)

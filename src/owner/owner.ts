@@ -44,6 +44,12 @@ export class OwnerService {
     return this.doc.data.owner?.name
   }
 
+  /** The owner's record without the password hash (for the export). */
+  get info(): { name: string; claimedAt: string; passwordChangedAt: string } | null {
+    const o = this.doc.data.owner
+    return o && { name: o.name, claimedAt: o.claimedAt, passwordChangedAt: o.passwordChangedAt }
+  }
+
   /** Claims the hub: the setup code must match; afterwards it never works again for a claim. */
   async claim(setupCode: string, name: string, password: string): Promise<void> {
     if (this.claimed) throw new HubError('HUB_ERR_CLAIMED', 'this hub is already claimed')

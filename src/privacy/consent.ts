@@ -89,10 +89,10 @@ export class ConsentLedger extends EventEmitter<{ changed: [purpose: string, gra
   async withdraw(purpose: string, by = 'owner'): Promise<void> {
     check(purpose, by)
     const was = this.doc.data.current.find((r) => r.purpose === purpose)
-    const rec = { purpose, granted: false, detail: was?.detail ?? 'withdrawn', by, at: this.now() }
-    const write = this.record(rec)
-    // Stop the flow first (EN 303 645 6-5 spirit: withdrawal is effective immediately).
-    if (was?.granted) this.emit('changed', purpose, false)
+    if (!was?.granted) return // nothing was allowed: nothing to record
+    const write = this.record({ purpose, granted: false, detail: was.detail, by, at: this.now() })
+    // Stop the flow first: a withdrawal is in force at once, before it is on disk.
+    this.emit('changed', purpose, false)
     await write
   }
 
