@@ -1,0 +1,109 @@
+import t from 'tap'
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs'
+import path from 'node:path'
+import { adminCall } from '../../src/admin/client.js'
+import { startHubProcess, tmpDir } from '../helpers/hub-process.js'
+import { CANARY, scanForCanaries, seedForeignFiles } from '../helpers/privacy-seed.js'
+import { startTestHub } from '../helpers/test-hub.js'
+import { GOOD_PASSWORD, WebClient } from '../helpers/web-client.js'
+
+// Many real processes, really SIGKILLed: on a loaded 2-core machine this takes minutes.
+t.setTimeout(1_800_000)
+const RUNS = Number(process.env.HEARTH_WIPE_KILL_RUNS ?? 100)
+const STEP_MS = '4'
+
+/** A claimed hub with canary devices, state, history, an uplink-like secret and a Wi-Fi key, stopped. */
+async function template(): Promise<{ dir: string; oldCode: string; oldKey: Buffer }> {
+  const dir = path.join(tmpDir('hearth-wipe-tpl-'), 'data')
+  await seedForeignFiles(dir)
+  const teardowns: Array<() => unknown> = []
+  const h = await startTestHub({ teardown: (fn) => void teardowns.push(fn) }, { '--privacy-history-sample-seconds': '1' }, dir)
+  const oldCode = h.hub.identity.setupCode
+  const web = new WebClient(h.hub.status().listeners.https.port, h.ca)
+  await web.post('/api/v1/claim', { setupCode: oldCode, name: CANARY.owner, password: GOOD_PASSWORD })
+  for (const name of [CANARY.device, CANARY.other]) {
+    const d = (await web.post('/api/v1/devices', { name, kind: 'temperature' })).body as { id: string; token: string }
+    const c = await h.connect({ username: d.id, password: d.token, clientId: d.id })
+    await c.publishAsync(`hearth/${d.id}/state`, JSON.stringify({ temperature: CANARY.reading }), { retain: true, qos: 1 })
+    c.end(true)
+  }
+  await new Promise((r) => setTimeout(r, 300))
+  await h.stop()
+  return { dir, oldCode, oldKey: readFileSync(path.join(dir, 'data.key')) }
+}
+
+t.test(`SIGKILL at random points of a wipe, ${RUNS} runs: every restart completes the wipe and never serves old data`, async (t) => {
+  const tpl = await template()
+  // Calibrate: how long a whole wipe takes with the step delay (request → receipt).
+  const calib = path.join(tmpDir('hearth-wipe-cal-'), 'data')
+  cpSync(tpl.dir, calib, { recursive: true })
+  const cal = await startHubProcess({ dataDir: calib, env: { HEARTH_TEST_WIPE_STEP_DELAY_MS: STEP_MS } })
+  const t0 = performance.now()
+  await adminCall(path.join(calib, 'hearth.sock'), 'wipe', { yes: true })
+  for (;;) {
+    const r = await adminCall(path.join(calib, 'hearth.sock'), 'wipe.receipt', {}, 1000).catch(() => null)
+    if (r) break
+    await new Promise((res) => setTimeout(res, 10))
+  }
+  const span = performance.now() - t0
+  await cal.stop()
+  t.comment(`a whole wipe with ${STEP_MS} ms between steps takes ${Math.round(span)} ms; kills fall in 0..${Math.round(span * 1.2)} ms`)
+
+  const outcome = { beforeCommit: 0, afterCommit: 0, midWipe: 0 }
+  for (let run = 0; run < RUNS; run++) {
+    const dir = path.join(tmpDir('hearth-wipe-kill-'), 'data')
+    cpSync(tpl.dir, dir, { recursive: true })
+    const t1 = performance.now()
+    const hub = await startHubProcess({ dataDir: dir, env: { HEARTH_TEST_WIPE_STEP_DELAY_MS: STEP_MS } })
+    if (run === 0) t.comment(`a hub process starts in ${Math.round(performance.now() - t1)} ms`)
+    const killAt = Math.random() * span * 1.2
+    let answered = false
+    const asked = adminCall(path.join(dir, 'hearth.sock'), 'wipe', { yes: true }).then(
+      () => (answered = true),
+      () => {},
+    )
+    await new Promise((r) => setTimeout(r, killAt))
+    hub.proc.kill('SIGKILL')
+    await hub.stop()
+    await asked
+    const committed = answered || existsSync(path.join(dir, 'wipe.marker'))
+    // Interrupted half-way: the marker is still there (the key and files may be gone or not).
+    if (existsSync(path.join(dir, 'wipe.marker'))) outcome.midWipe++
+    if (committed) outcome.afterCommit++
+    else outcome.beforeCommit++
+
+    const again = await startHubProcess({ dataDir: dir })
+    t.teardown(() => again.stop('SIGKILL'))
+    const web = new WebClient(again.ready.listeners.https.port, readCa(dir))
+    const setup = (await web.get('/api/v1/setup')).body as { claimed: boolean }
+    const where = `run ${run} (kill at ${killAt.toFixed(1)} ms, ${committed ? 'committed' : 'not committed'})`
+    if (committed || !setup.claimed) {
+      // Wiped: first-run state from the first answer on, nothing old anywhere.
+      const problems: string[] = []
+      if (setup.claimed) problems.push('claimed')
+      if (existsSync(path.join(dir, 'wipe.marker'))) problems.push('marker left')
+      const claim = await web.post('/api/v1/claim', { setupCode: tpl.oldCode, name: 'Mallory', password: GOOD_PASSWORD })
+      if (claim.status !== 401) problems.push(`old setup code answered ${claim.status}`)
+      const devices = (await adminCall(path.join(dir, 'hearth.sock'), 'device.list')) as unknown[]
+      if (devices.length) problems.push(`${devices.length} devices`)
+      const scan = scanForCanaries(dir, tpl.oldKey)
+      if (scan.found.length || scan.opened || scan.keyBytes.length) problems.push(`left: ${scan.found.join(', ')} opened ${scan.opened}`)
+      if (problems.length) t.fail(`${where}: ${problems.join('; ')}`)
+    } else {
+      // Killed before the wipe was committed: the old hub, whole (never half-wiped).
+      const devices = (await adminCall(path.join(dir, 'hearth.sock'), 'device.list')) as Array<{ name: string }>
+      if (devices.map((d) => d.name).sort().join() !== [CANARY.other, CANARY.device].sort().join()) t.fail(`${where}: half-wiped: ${devices.length} devices`)
+    }
+    await again.stop()
+    rmSync(path.dirname(dir), { recursive: true, force: true })
+  }
+  t.comment(`outcomes: ${JSON.stringify(outcome)}`)
+  t.ok(outcome.afterCommit >= RUNS / 3, `most kills land after the wipe was committed (${outcome.afterCommit})`)
+  t.ok(outcome.midWipe > 0, 'some kills interrupt the wipe half-way (marker still present)')
+  t.pass(`${RUNS} runs`)
+})
+
+/** The hub's CA certificate (public; in hub.json, as a device would be given it). */
+function readCa(dir: string): string {
+  return (JSON.parse(readFileSync(path.join(dir, 'hub.json'), 'utf8')) as { data: { tls: { caCert: string } } }).data.tls.caCert
+}
