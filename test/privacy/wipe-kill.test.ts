@@ -37,7 +37,7 @@ t.test(`SIGKILL at random points of a wipe, ${RUNS} runs: every restart complete
   // Calibrate: how long a whole wipe takes with the step delay (request → receipt).
   const calib = path.join(tmpDir('hearth-wipe-cal-'), 'data')
   cpSync(tpl.dir, calib, { recursive: true })
-  const cal = await startHubProcess({ dataDir: calib, env: { HEARTH_TEST_WIPE_STEP_DELAY_MS: STEP_MS } })
+  const cal = await startHubProcess({ timeoutMs: 90_000, dataDir: calib, env: { HEARTH_TEST_WIPE_STEP_DELAY_MS: STEP_MS } })
   const t0 = performance.now()
   await adminCall(path.join(calib, 'hearth.sock'), 'wipe', { yes: true })
   for (;;) {
@@ -54,7 +54,7 @@ t.test(`SIGKILL at random points of a wipe, ${RUNS} runs: every restart complete
     const dir = path.join(tmpDir('hearth-wipe-kill-'), 'data')
     cpSync(tpl.dir, dir, { recursive: true })
     const t1 = performance.now()
-    const hub = await startHubProcess({ dataDir: dir, env: { HEARTH_TEST_WIPE_STEP_DELAY_MS: STEP_MS } })
+    const hub = await startHubProcess({ timeoutMs: 90_000, dataDir: dir, env: { HEARTH_TEST_WIPE_STEP_DELAY_MS: STEP_MS } })
     if (run === 0) t.comment(`a hub process starts in ${Math.round(performance.now() - t1)} ms`)
     const killAt = Math.random() * span * 1.2
     let answered = false
@@ -72,7 +72,7 @@ t.test(`SIGKILL at random points of a wipe, ${RUNS} runs: every restart complete
     if (committed) outcome.afterCommit++
     else outcome.beforeCommit++
 
-    const again = await startHubProcess({ dataDir: dir })
+    const again = await startHubProcess({ timeoutMs: 90_000, dataDir: dir })
     t.teardown(() => again.stop('SIGKILL'))
     const web = new WebClient(again.ready.listeners.https.port, readCa(dir))
     const setup = (await web.get('/api/v1/setup')).body as { claimed: boolean }
