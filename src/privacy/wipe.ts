@@ -148,7 +148,7 @@ export class WipeService {
     await destroyDataKey(this.deps.dataDir)
     await this.deps.stepHook?.('key destroyed (live)')
     this.deps.log.warn({ source }, 'factory wipe committed; restarting to finish it')
-    setImmediate(() => this.deps.restart())
+    this.deps.restart() // schedules the restart; it begins once this answer has left
     return { startedAt }
   }
 }
