@@ -145,6 +145,9 @@ async function startHubOnce(config: Config, log: Logger, opts: HubOptions & { on
     const requestWipe: WipeTrigger = async (source) => {
       const r = await wipe.request(source)
       wipeRequested = true
+      // Until the restart closes the listeners: no old session, no old token is served again.
+      sessions.destroyOthers(undefined)
+      accounts.revokeAllInMemory()
       return r
     }
     const web = createWebServer({

@@ -118,6 +118,16 @@ export class AccountService extends EventEmitter<Events> {
     return view(this.byName.get(username)!)
   }
 
+  /**
+   * Factory wipe: every token stops working at once, in memory only (the files are being
+   * erased); live clients are cut through `revoked`.
+   */
+  revokeAllInMemory(): void {
+    const names = [...this.byName.keys()]
+    this.byName.clear()
+    for (const n of names) this.emit('revoked', n)
+  }
+
   private async insert(fields: Omit<AccountRecord, 'verifier' | 'createdAt'>): Promise<string> {
     if (this.byName.size >= MAX_ACCOUNTS) throw new HubError('HUB_ERR_CONFLICT', `the hub holds at most ${MAX_ACCOUNTS} devices and accounts`)
     if (this.byName.has(fields.username)) throw new HubError('HUB_ERR_CONFLICT', `${fields.username} already exists`)
