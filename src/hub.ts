@@ -26,7 +26,13 @@ import { OwnerService } from './owner/owner.js'
 import { DeviceStateCache } from './devices/state-cache.js'
 import { LoginThrottle } from './policy/login-throttle.js'
 import { SecurityLog } from './monitor/security-log.js'
-import { HidButtonDriver, NodeHidTransport, withExtraDevices } from './drivers/hid/index.js'
+import { HidButtonDriver, NodeHidTransport, withExtraDevices, type HidTransport } from './drivers/hid/index.js'
+import { prepareDataDir } from './store/data-dir.js'
+import { WipeService, type WipeParticipant, type WipeTrigger } from './privacy/wipe.js'
+import { ConsentLedger } from './privacy/consent.js'
+import { StateHistory } from './privacy/history.js'
+import { PersonalData } from './privacy/personal-data.js'
+import { privacyAdminMethods } from './privacy/admin.js'
 
 export interface HubStatus {
   hubId: string
@@ -47,7 +53,23 @@ export interface RunningHub {
   identity: HubIdentity
   /** The internal bus (the broker), for services and tests that publish as the hub. */
   bus(): Bus
+  /** Asks for a factory wipe (the hub button's way in; the web UI and CLI use routes/methods). */
+  wipe: WipeTrigger
+  /** Resolves once a restart in progress (after a wipe) has finished. */
+  settled(): Promise<void>
   stop(): Promise<void>
+}
+
+/** Start options that are not settings (the composition root's own seams). */
+export interface HubOptions {
+  /** Test hook: a pause between the factory wipe's steps, so a test can kill it at each. */
+  wipeStepDelayMs?: number
+  /** Called if the hub cannot come back after a wipe's restart (main exits; the next start finishes). */
+  onFatal?: (err: unknown) => void
+  /** Parts outside the data dir's documents that must wipe too (the Zigbee coordinator, …). */
+  participants?: WipeParticipant[]
+  /** The USB HID bus (node-hid unless a test passes a fake at this interface). */
+  hidTransport?: HidTransport
 }
 
 
@@ -56,7 +78,7 @@ export interface RunningHub {
  * handle to stop it. Parts get what they need passed in; nothing is a module-level singleton.
  * If any part fails to start, those already started are stopped again before the error rises.
  */
-export async function startHub(config: Config, log: Logger): Promise<RunningHub> {
+async function startHubOnce(config: Config, log: Logger, opts: HubOptions & { onWipe: () => void }): Promise<Omit<RunningHub, 'settled' | 'wipe'> & { wipe: WipeTrigger }> {
   const started = Date.now()
   const closers: Array<() => Promise<void> | void> = []
   const stop = async () => {
@@ -70,12 +92,25 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     closers.length = 0
   }
   try {
-    const store = await Store.open(config.dataDir, log.child({ module: 'store' }))
-    closers.push(() => store.close())
+    await prepareDataDir(config.dataDir, log.child({ module: 'store' }))
     // The admin socket doubles as the data dir's lock: take it before anything is written.
     const methods: Record<string, AdminMethod> = {}
     const admin = await startAdminServer(path.join(config.dataDir, SOCKET_NAME), methods, log.child({ module: 'admin' }))
     closers.push(() => admin.close())
+    // A factory wipe that was committed (even one a power cut interrupted) is finished first:
+    // the data dir is erased before the store opens, so nothing old is ever loaded or served.
+    const delay = opts.wipeStepDelayMs ?? 0
+    const wipe = await WipeService.open({
+      dataDir: config.dataDir,
+      clock: systemClock,
+      log: log.child({ module: 'wipe' }),
+      counts: () => personal.counts(),
+      restart: opts.onWipe,
+      ...(delay > 0 ? { stepHook: () => new Promise<void>((r) => setTimeout(r, delay)) } : {}),
+    })
+    for (const p of opts.participants ?? []) wipe.register(p)
+    const store = await Store.open(config.dataDir, log.child({ module: 'store' }))
+    closers.push(() => store.close())
     await store.removeLeftovers()
     const identity = await loadIdentity(store, {
       random: randomBytes,
@@ -120,6 +155,19 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     if (owner.claimed !== identity.claimed) await identity.setClaimed(owner.claimed)
     const states = new DeviceStateCache(broker.bus)
     const sessions = new SessionStore(systemClock)
+    const consent = await ConsentLedger.open(store, { clock: systemClock })
+    const history = await StateHistory.open({ dataDir: config.dataDir, sealer: store.sealer, clock: systemClock, log: log.child({ module: 'history' }), settings: config.privacy, bus: broker.bus })
+    closers.push(() => (wipeRequested ? history.discard() : history.close()))
+    const personal = new PersonalData({ accounts, owner, states, history, consent, bus: broker.bus, broker, wipe, sessions, wallMs: () => systemClock.wallMs() })
+    let wipeRequested = false
+    const requestWipe: WipeTrigger = async (source) => {
+      const r = await wipe.request(source)
+      wipeRequested = true
+      // Until the restart closes the listeners: no old session, no old token is served again.
+      sessions.destroyOthers(undefined)
+      accounts.revokeAllInMemory()
+      return r
+    }
     const web = createWebServer({
       tls: identity.tls,
       log: log.child({ module: 'web' }),
@@ -151,6 +199,8 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
         ca: identity.tls.ca,
       }),
       publishCommand: (id, payload) => broker.bus.publish(`hearth/${id}/set`, payload, { retain: false, qos: 1 }),
+      deleteDevice: (id) => personal.deleteDevice(id),
+      privacy: { personal, consent, history, wipe: { request: requestWipe, receipt: () => wipe.receipt() }, historyDays: config.privacy.historyDays },
       assets: await loadAssets(path.join(packageRoot(), 'web-ui', 'dist')),
     })
     closers.push(() => web.close())
@@ -167,8 +217,12 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
           securityLog.record('owner-reset', 'owner account reset on the box with the setup code')
         },
         policy: () => firewall?.status(),
+        deleteDevice: (id) => personal.deleteDevice(id),
       }),
+      privacyAdminMethods({ wipe: requestWipe, receipt: () => wipe.receipt(), pending: () => wipe.pendingWipe }),
     )
+    // Before any listener opens: a wipe being finished calls its participants, writes the receipt.
+    await wipe.completePending()
 
     ports.mqtts = (await broker.handle.listen()).mqtts
     await web.ready()
@@ -205,20 +259,65 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     accounts.on('revoked', (username) => accounts.get(username) === undefined && addresses.forget(username))
 
     // --- The hub's own USB HID button (issue 5 item 10). Absent or unplugged is normal: the
-    // driver stays offline and says so. TODO(lead): press → open pairing, hold → factory-wipe flow,
-    // button.status() into the hub status, once the pairing and wipe services land.
+    // driver stays offline and says so. Press → pairing, hold → factory wipe.
     if (config.hid.button.enabled) {
       const buttonLog = log.child({ module: 'hid-button' })
-      const button = new HidButtonDriver({ transport: new NodeHidTransport(), layouts: withExtraDevices(config.hid.button.extraDevices), clock: systemClock, random: Math.random /* backoff jitter only, not a secret */, log: buttonLog, press: { holdMs: config.hid.button.holdSeconds * 1000 } })
+      const button = new HidButtonDriver({ transport: opts.hidTransport ?? new NodeHidTransport(), layouts: withExtraDevices(config.hid.button.extraDevices), clock: systemClock, random: Math.random /* backoff jitter only, not a secret */, log: buttonLog, press: { holdMs: config.hid.button.holdSeconds * 1000 } })
       button.on('press', () => buttonLog.info('button press: pairing is not wired yet'))
-      button.on('hold', () => buttonLog.warn('button hold: the factory wipe is not wired yet'))
+      // Held for holdSeconds (≥ 10 s, with a per-second countdown in the log): the factory wipe.
+      button.on('hold', () => {
+        buttonLog.warn('button held: factory wipe')
+        securityLog.record('alert', 'factory wipe started with the hub button')
+        void requestWipe('button').catch((err) => buttonLog.error({ err }, 'factory wipe from the button failed'))
+      })
       closers.push(() => button.close())
       await button.open()
     } else log.info({ module: 'hid-button' }, 'HID button disabled (hid.button.enabled is false)')
     // --- end HID button
-    return { status, identity, bus: () => broker.bus, stop }
+    return { status, identity, bus: () => broker.bus, wipe: requestWipe, stop }
   } catch (err) {
     await stop()
     throw err
+  }
+}
+
+/**
+ * Starts the hub; after a factory wipe it restarts itself in-process on the same ports: every
+ * part is stopped (listeners closed, sessions and keys dropped from memory) and built again
+ * from the erased data dir, so nothing old can be served by a part that kept it in memory.
+ */
+export async function startHub(config: Config, log: Logger, opts: HubOptions = {}): Promise<RunningHub> {
+  let cycle: Promise<void> = Promise.resolve()
+  let stopped = false
+  const onWipe = () => {
+    // After the response that committed the wipe has left.
+    cycle = cycle
+      .then(() => new Promise((r) => setTimeout(r, 50)))
+      .then(async () => {
+        if (stopped) return
+        const { mqtts, https } = current.status().listeners
+        await current.stop()
+        const same = { ...config, mqtt: { ...config.mqtt, port: mqtts.port || config.mqtt.port }, http: { ...config.http, port: https.port || config.http.port } }
+        current = await startHubOnce(same, log, { ...opts, onWipe })
+      })
+      .catch((err: unknown) => {
+        log.fatal({ err }, 'the hub could not start again after a factory wipe; the next start finishes it')
+        opts.onFatal?.(err)
+      })
+  }
+  let current = await startHubOnce(config, log, { ...opts, onWipe })
+  return {
+    status: () => current.status(),
+    get identity() {
+      return current.identity
+    },
+    bus: () => current.bus(),
+    wipe: (source) => current.wipe(source),
+    settled: () => cycle,
+    async stop() {
+      stopped = true
+      await cycle
+      await current.stop()
+    },
   }
 }

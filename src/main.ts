@@ -5,6 +5,7 @@ import { COMMANDS } from './cli/commands.js'
 import { manage, MANAGE_VALUE_FLAGS } from './cli/manage.js'
 import { owner } from './cli/owner.js'
 import { policy } from './cli/policy.js'
+import { wipe } from './cli/wipe.js'
 import { configHelp, USAGE } from './cli/help.js'
 import { processIo, reportError, type Io } from './cli/output.js'
 import type { Config } from './core/config-schema.js'
@@ -37,15 +38,21 @@ function banner(hub: RunningHub, config: Config, json: boolean, env: NodeJS.Proc
 }
 
 /** `hearth run`: start, print where setup is once, stop cleanly on SIGINT/SIGTERM in < 2 s. */
-async function run(config: Config, json: boolean, io: Io, log: Logger): Promise<number> {
+async function run(config: Config, json: boolean, io: Io, log: Logger, env: NodeJS.ProcessEnv): Promise<number> {
   process.umask(0o077)
   const t0 = performance.now()
   // Loaded only to run the hub: CLI commands stay quick to start.
   const { startHub } = await import('./hub.js')
-  const hub = await startHub(config, log)
+  let fatal: (code: number) => void = () => {}
+  const hub = await startHub(config, log, {
+    // Tests only: slows the factory wipe's steps so a test can SIGKILL it at each of them.
+    wipeStepDelayMs: Number(env.HEARTH_TEST_WIPE_STEP_DELAY_MS ?? 0) || 0,
+    onFatal: () => fatal(70),
+  })
   log.info({ ms: Math.round(performance.now() - t0), ...hub.status().listeners }, 'hub ready')
   io.out(banner(hub, config, json, process.env))
   return new Promise((resolve) => {
+    fatal = resolve
     let stopping = false
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) return resolve(130)
@@ -79,12 +86,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = proc
       return 0
     }
     const isManage = command === 'device' || command === 'account'
-    if (command !== 'run' && !isManage && !['owner', 'policy', 'firewall-apply'].includes(command) && !COMMANDS[command]) throw new HubError('HUB_ERR_USAGE', `unknown command ${command} (see hearth --help)`)
+    if (command !== 'run' && !isManage && !['owner', 'policy', 'firewall-apply', 'wipe'].includes(command) && !COMMANDS[command]) throw new HubError('HUB_ERR_USAGE', `unknown command ${command} (see hearth --help)`)
     const config = await loadConfig(args.configFlags, env)
     if (command === 'run') {
       const log = createRootLogger(config.log.level, 2)
       try {
-        return await run(config, json, io, log)
+        return await run(config, json, io, log, env)
       } catch (err) {
         if (!(err instanceof HubError)) log.fatal({ err }, 'hub failed to start')
         throw err
@@ -102,6 +109,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = proc
     if (command === 'policy') await policy(config, args.positional, json, io)
     else if (isManage) await manage(command, config, args, json, io)
     else if (command === 'owner') await owner(config, args, json, io)
+    else if (command === 'wipe') await wipe(config, args, json, io)
     else await COMMANDS[command]!(config, json, io)
     return 0
   } catch (err) {

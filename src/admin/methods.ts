@@ -18,6 +18,8 @@ export function adminMethods(deps: {
   owner: OwnerService
   onOwnerReset?: () => void
   policy?: () => unknown
+  /** Deletes a device with everything about it (src/privacy); default: its account only. */
+  deleteDevice?: (id: string) => Promise<void>
 }): Record<string, AdminMethod> {
   const { accounts } = deps
   const m = <P>(params: ReturnType<typeof Type.Object>, handler: (p: P) => Promise<unknown>): AdminMethod<P> => ({ params, handler })
@@ -50,7 +52,11 @@ export function adminMethods(deps: {
       async (p) => accounts.addDevice(p.name, p.kind),
     ),
     'device.list': m(Empty, async () => accounts.devices()),
-    'device.remove': m<{ id: string }>(Id, async (p) => (await removeOf(accounts, p.id, 'device'), { removed: p.id })),
+    'device.remove': m<{ id: string }>(Id, async (p) => {
+      onlyRole(accounts, p.id, 'device')
+      await (deps.deleteDevice ?? ((id: string) => accounts.remove(id)))(p.id)
+      return { removed: p.id }
+    }),
     'device.rotate': m<{ id: string }>(Id, async (p) => {
       onlyRole(accounts, p.id, 'device')
       const r = await accounts.rotate(p.id)

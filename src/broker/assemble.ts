@@ -18,6 +18,9 @@ export interface RunningBroker {
   onDeviceSeen(fn: (deviceId: string, address: string | undefined) => void): void
   stats: BrokerStats
   bus: Bus
+  /** Topics with a retained message; `flush` writes retained state to disk now. */
+  retainedTopics(): string[]
+  flush(): Promise<void>
   close(): Promise<void>
 }
 
@@ -102,6 +105,8 @@ export async function startBroker(deps: {
     onDeviceSeen: (fn) => void seenListeners.push(fn),
     stats,
     bus,
+    retainedTopics: () => persistence.retainedTopics(),
+    flush: () => persistence.flush(),
     async close() {
       await handle!.close()
       await persistence.flush()

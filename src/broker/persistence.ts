@@ -15,6 +15,7 @@ export interface BrokerDoc {
 
 export const BROKER_DOC: DocSpec<BrokerDoc> = {
   name: 'broker.json',
+  sealed: true,
   schema: 1,
   check: (d): d is BrokerDoc => typeof d === 'object' && d !== null && Array.isArray((d as BrokerDoc).retained),
 }
@@ -155,6 +156,11 @@ export class DurablePersistence extends Memory {
   /** Forgets everything a client id left behind (its account was removed). */
   async forgetClient(clientId: string): Promise<void> {
     await this.cleanSubscriptions({ id: clientId })
+  }
+
+  /** Topics holding a retained message now (the privacy service clears a deleted device's). */
+  retainedTopics(): string[] {
+    return [...this.retained.keys()]
   }
 
   /** Writes now if anything changed (on stop). */

@@ -18,6 +18,7 @@ Commands:
   account list | remove NAME | rotate NAME
   policy show         the host firewall: in force or not, each rule with the reason for it
   firewall-apply      (hearth-firewall.service only) apply the state the hub wrote; needs CAP_NET_ADMIN
+  wipe --yes          factory wipe: erase every personal data and secret, back to first-run state
   owner reset         set a new owner password with the setup code (read from stdin); ends web sessions
   help                show this help
 

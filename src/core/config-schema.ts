@@ -89,6 +89,14 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    privacy: Type.Object(
+      {
+        historyDays: Count(7, 0, 365, 'Days of per-device state history kept; older points are deleted automatically (0 keeps none).'),
+        historySampleSeconds: Count(300, 1, 86400, 'At most one history point per device per this many seconds (the latest report wins).'),
+        historyFlushSeconds: Count(900, 10, 86400, 'State history is written to disk at most this often (SD-card wear).'),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     zigbee: Type.Object(
       {
         port: Type.String({

@@ -22,6 +22,7 @@ export interface AccountsDoc {
 
 export const ACCOUNTS_DOC: DocSpec<AccountsDoc> = {
   name: 'accounts.json',
+  sealed: true,
   schema: 1,
   check: (d): d is AccountsDoc => typeof d === 'object' && d !== null && Array.isArray((d as AccountsDoc).accounts),
 }

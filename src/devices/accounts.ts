@@ -122,6 +122,16 @@ export class AccountService extends EventEmitter<Events> {
     return view(found(this.byName, username))
   }
 
+  /**
+   * Factory wipe: every token stops working at once, in memory only (the files are being
+   * erased); live clients are cut through `revoked`.
+   */
+  revokeAllInMemory(): void {
+    const names = [...this.byName.keys()]
+    this.byName.clear()
+    for (const n of names) this.emit('revoked', n)
+  }
+
   private async insert(fields: Omit<AccountRecord, 'verifier' | 'createdAt'>): Promise<string> {
     const token = newToken(this.random)
     await this.commit((m) => {

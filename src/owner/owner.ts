@@ -14,6 +14,7 @@ export interface OwnerDoc {
 
 export const OWNER_DOC: DocSpec<OwnerDoc> = {
   name: 'owner.json',
+  sealed: true,
   schema: 1,
   check: (d): d is OwnerDoc => typeof d === 'object' && d !== null && 'owner' in d,
 }
@@ -41,6 +42,12 @@ export class OwnerService {
 
   get name(): string | undefined {
     return this.doc.data.owner?.name
+  }
+
+  /** The owner's record without the password hash (for the export). */
+  get info(): { name: string; claimedAt: string; passwordChangedAt: string } | null {
+    const o = this.doc.data.owner
+    return o && { name: o.name, claimedAt: o.claimedAt, passwordChangedAt: o.passwordChangedAt }
   }
 
   /** Claims the hub: the setup code must match; afterwards it never works again for a claim. */

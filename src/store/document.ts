@@ -4,6 +4,7 @@ import { HubError } from '../core/errors.js'
 import type { Logger } from '../core/log.js'
 import { decodeEnvelope, encodeEnvelope } from './envelope.js'
 import { writeFileDurable } from './durable-fs.js'
+import type { Sealer } from './sealer.js'
 
 /** How a document is stored: its file name, current schema version and the steps to reach it. */
 export interface DocSpec<T> {
@@ -13,9 +14,14 @@ export interface DocSpec<T> {
   migrations?: Record<number, (data: unknown) => unknown>
   /** A last check of the loaded data's shape; false makes the generation count as damaged. */
   check?: (data: unknown) => data is T
+  /**
+   * Personal data: the whole file is sealed under the data key, so destroying the key
+   * crypto-erases it, including copies the flash keeps in blocks the file system let go of.
+   */
+  sealed?: boolean
 }
 
-type Attempt<T> = { kind: 'ok'; schema: number; data: T } | { kind: 'missing' } | { kind: 'bad'; reason: string }
+type Attempt<T> = { kind: 'ok'; schema: number; data: T; plain?: boolean } | { kind: 'missing' } | { kind: 'bad'; reason: string }
 
 /**
  * A lowdb adapter with durable, generational writes (ARCHITECTURE.md "Storage").
@@ -31,15 +37,26 @@ export class DurableDocument<T> {
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = []
   private running: Promise<void> | undefined
 
-  constructor(dir: string, spec: DocSpec<T>, log: Logger) {
+  private readonly sealer: Sealer | undefined
+
+  constructor(dir: string, spec: DocSpec<T>, log: Logger, sealer?: Sealer) {
     this.file = path.join(dir, spec.name)
     this.spec = spec
     this.log = log
+    this.sealer = spec.sealed ? sealer : undefined
   }
 
   async read(): Promise<T | null> {
     const current = await this.attempt(this.file)
-    if (current.kind === 'ok') return this.upgrade(current.schema, current.data)
+    if (current.kind === 'ok') {
+      const data = await this.upgrade(current.schema, current.data)
+      // A document stored before it was sealed: seal it now, and drop the plain generation.
+      if (current.plain && this.sealer) {
+        await this.write(data)
+        await fsp.rm(`${this.file}.prev`, { force: true })
+      }
+      return data
+    }
     const previous = await this.attempt(`${this.file}.prev`)
     if (previous.kind === 'ok') {
       if (current.kind === 'bad') {
@@ -63,7 +80,8 @@ export class DurableDocument<T> {
   }
 
   write(data: T): Promise<void> {
-    this.pending = encodeEnvelope(this.spec.schema, data)
+    const text = encodeEnvelope(this.spec.schema, data)
+    this.pending = this.sealer ? `${this.sealer.seal(text)}\n` : text
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject })
       this.running ??= this.drain()
@@ -94,6 +112,15 @@ export class DurableDocument<T> {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' }
       throw new HubError('HUB_ERR_DATA_DIR', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code}`, { file })
     }
+    const plain = !text.startsWith('sb1.')
+    if (!plain) {
+      if (!this.sealer) return { kind: 'bad', reason: 'sealed, and this document is not opened with a key' }
+      try {
+        text = this.sealer.openText(text.trim())
+      } catch {
+        return { kind: 'bad', reason: 'sealed with another data key, or damaged' }
+      }
+    }
     const decoded = decodeEnvelope<T>(text)
     if (!decoded.ok) return { kind: 'bad', reason: decoded.reason }
     if (decoded.schema > this.spec.schema)
@@ -102,7 +129,7 @@ export class DurableDocument<T> {
         `store document ${file} has schema ${decoded.schema}, newer than this Hearth understands (${this.spec.schema}): run the newer version`,
         { file },
       )
-    return { kind: 'ok', schema: decoded.schema, data: decoded.data }
+    return { kind: 'ok', schema: decoded.schema, data: decoded.data, plain }
   }
 
   private async upgrade(schema: number, data: T): Promise<T> {

@@ -56,7 +56,7 @@ export class Store {
 
   /** Opens one document, loading it (or `defaults` when it does not exist yet). */
   async document<T>(spec: DocSpec<T>, defaults: () => T): Promise<Doc<T>> {
-    const db = new Low<T>(new DurableDocument<T>(this.dir, spec, this.log.child({ doc: spec.name })), defaults())
+    const db = new Low<T>(new DurableDocument<T>(this.dir, spec, this.log.child({ doc: spec.name }), this.sealer), defaults())
     await db.read()
     return db
   }

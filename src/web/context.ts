@@ -7,6 +7,7 @@ import type { OwnerService } from '../owner/owner.js'
 import type { LoginThrottle } from '../policy/login-throttle.js'
 import type { SecurityLog } from '../monitor/security-log.js'
 import type { Session, SessionStore } from './sessions.js'
+import type { PrivacyWebDeps } from './routes/privacy.js'
 
 /** Everything the routes use, passed in by the composition root. */
 export interface WebDeps {
@@ -26,6 +27,9 @@ export interface WebDeps {
   mqtt: () => { host: string; port: number; caFingerprint: string; ca: string }
   /** Publishes a validated command to a device as the hub (`hearth/<id>/set`). */
   publishCommand: (deviceId: string, payload: string) => Promise<void>
+  /** Deletes a device with everything about it (account, retained messages, history, radio). */
+  deleteDevice: (deviceId: string) => Promise<void>
+  privacy: PrivacyWebDeps
   /** Static UI files, path → bytes (loaded at start; nothing is read from disk per request). */
   assets: Map<string, { body: Buffer; type: string }>
 }

@@ -6,6 +6,7 @@ import { SECURITY_HEADERS } from './headers.js'
 import { collectOpenApi } from './openapi.js'
 import { authRoutes } from './routes/auth.js'
 import { deviceRoutes } from './routes/devices.js'
+import { privacyRoutes } from './routes/privacy.js'
 import { systemRoutes } from './routes/system.js'
 import { csrfMatches } from './sessions.js'
 
@@ -66,6 +67,7 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   systemRoutes(app, deps)
   authRoutes(app, deps)
   deviceRoutes(app, deps)
+  privacyRoutes(app, deps)
   app.get('/api/v1/openapi.json', async () => openapi())
 
   // The UI: a fixed set of files loaded at start; no path is ever joined with request input.

@@ -91,3 +91,19 @@ t.test('migrations run in order and the result is written back', async (t) => {
   t.same(await doc.read(), { name: 'x', rooms: [], v3: true })
   t.match(await fsp.readFile(path.join(dir, 'a.json'), 'utf8'), /"schema":3/)
 })
+
+t.test('a sealed document never holds plain text on disk; a plain one is sealed on first read; another key cannot open it', async (t) => {
+  const { Sealer, randomBytes } = await import('../../src/store/sealer.js')
+  const dir = tmp()
+  const spec = { name: 's.json', schema: 1, sealed: true }
+  writeFileSync(path.join(dir, 's.json'), encodeEnvelope(1, { name: 'Canary Plain' }))
+  writeFileSync(path.join(dir, 's.json.prev'), encodeEnvelope(1, { name: 'Canary Older' }))
+  const sealer = new Sealer(randomBytes(32))
+  const doc = new DurableDocument<{ name: string }>(dir, spec, silentLogger, sealer)
+  t.same(await doc.read(), { name: 'Canary Plain' }, 'a document from before sealing still loads')
+  for (const f of readdirSync(dir)) t.notMatch(readFileSync(path.join(dir, f), 'utf8'), /Canary/, `${f} holds no plain text`)
+  await doc.write({ name: 'Canary Two' })
+  t.same(await new DurableDocument<{ name: string }>(dir, spec, silentLogger, sealer).read(), { name: 'Canary Two' })
+  const other = new DurableDocument<{ name: string }>(dir, spec, silentLogger, new Sealer(randomBytes(32)))
+  await t.rejects(other.read(), { code: 'HUB_ERR_STORE_CORRUPT' }, 'under another key it is damaged, never silently empty')
+})

@@ -218,8 +218,8 @@ t.test('the UI in headless Chromium: claim → add → live state → rename →
 
   await menu('Privacy')
   await heading('Privacy').waitFor()
-  t.match(await page.locator('main').textContent(), /Coming/, 'export and delete are honestly "coming"')
-  t.equal(await page.getByRole('button', { name: /export|delete/i }).count(), 0, 'no fake buttons')
+  t.match(await page.locator('main').textContent(), /What the hub keeps[\s\S]*Nothing\. No data leaves your home/, 'the inventory, and no consent given')
+  t.equal(await page.getByRole('link', { name: /Download my data/ }).count(), 1, 'the export download')
   await shot('privacy')
 
   await menu('About')

@@ -236,33 +236,6 @@ export async function securityPage(ctx: Ctx): Promise<void> {
   )
 }
 
-/** Privacy: what the hub keeps, and why. */
-export function privacyPage(ctx: Ctx): void {
-  const item = (title: string, text: string) => h('li', null, h('strong', null, `${title}: `), text)
-  ctx.main.append(
-    heading('Privacy'),
-    h('p', { class: 'lead' }, 'Everything stays on this hub. It needs no cloud account and sends nothing to anyone.'),
-    section(
-      'What the hub keeps, and why',
-      h(
-        'ul',
-        { class: 'facts' },
-        item('Your owner account', 'your name and a one-way hash of your password (argon2id), so only you can log in. The password itself is never stored.'),
-        item('Sessions', 'a random token per logged-in browser, in memory only. Logging out, changing the password or restarting the hub ends them.'),
-        item('Devices', "each device's name, kind, when it was added, and a fingerprint of its token, so it can connect. Never the token itself."),
-        item('Device state', "the last report of each device (like a temperature), so Home and your apps show it after a restart. No history is kept."),
-        item('Logs', "logins and failed logins with the network address they came from, devices connecting and being refused, and errors, so attacks and faults can be spotted. Passwords and tokens are never logged. Logs stay on the hub and are rotated by its system."),
-        item('Secrets', "the hub's keys and certificate, sealed on its own disk."),
-      ),
-    ),
-    section(
-      'Export and delete',
-      h('p', null, 'Coming: downloading everything the hub keeps about you, and deleting it all from here.'),
-      h('p', null, "Today you can remove each device on its page; that deletes its login and forgets its state. To change the owner's password without the old one, run ", h('code', null, 'hearth owner reset'), ' on the hub.'),
-    ),
-  )
-}
-
 /** About: model, version, support end. */
 export async function aboutPage(ctx: Ctx): Promise<void> {
   ctx.main.append(heading('About this hub'))

@@ -87,8 +87,7 @@ export function deviceRoutes(app: FastifyInstance, deps: WebDeps): void {
   app.delete('/api/v1/devices/:id', { schema: { params: DeviceId, response: { 204: Empty, ...errors } } }, async (req, reply) => {
     const { id } = req.params as { id: string }
     find(id)
-    await accounts.remove(id)
-    states.forget(id)
+    await deps.deleteDevice(id)
     return reply.code(204).send()
   })
 
