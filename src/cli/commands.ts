@@ -8,6 +8,7 @@ import { systemClock } from '../core/clock.js'
 import { hubHostname, lanAddresses, loadIdentity } from '../identity/identity.js'
 import { Store } from '../store/store.js'
 import { randomBytes } from '../store/sealer.js'
+import { readMarker } from '../privacy/wipe-files.js'
 import type { HubStatus } from '../hub.js'
 import type { Io } from './output.js'
 
@@ -43,6 +44,8 @@ export const setupCode: Command = async (config, json, io) => {
     code = ((await adminCall(socketOf(config), 'setupCode')) as { setupCode: string }).setupCode
   } catch (err) {
     if (!(err instanceof HubError) || err.code !== 'HUB_ERR_NOT_RUNNING') throw err
+    // A code made now would be erased again when the hub finishes the wipe at its next start.
+    if (await readMarker(config.dataDir)) throw new HubError('HUB_ERR_NOT_RUNNING', 'a factory wipe is pending: start the hub to finish it, then ask again')
     const store = await Store.open(config.dataDir, silentLogger)
     try {
       const id = await loadIdentity(store, {
