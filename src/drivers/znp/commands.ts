@@ -35,6 +35,7 @@ export const SREQ = {
   SYS_OSAL_NV_ITEM_INIT: { subsystem: Subsystem.SYS, cmd: 0x07, req: [['id', 'u16'], ['len', 'u16'], ['value', 'buf8']], rsp: status },
   SYS_OSAL_NV_READ: { subsystem: Subsystem.SYS, cmd: 0x08, req: [['id', 'u16'], ['offset', 'u8']], rsp: [['status', 'u8'], ['value', 'buf8']] },
   SYS_OSAL_NV_WRITE: { subsystem: Subsystem.SYS, cmd: 0x09, req: [['id', 'u16'], ['offset', 'u8'], ['value', 'buf8']], rsp: status },
+  SYS_OSAL_NV_DELETE: { subsystem: Subsystem.SYS, cmd: 0x12, req: [['id', 'u16'], ['len', 'u16']], rsp: status },
   SYS_OSAL_NV_LENGTH: { subsystem: Subsystem.SYS, cmd: 0x13, req: [['id', 'u16']], rsp: [['length', 'u16']] },
   APP_CNF_BDB_ADD_INSTALLCODE: { subsystem: Subsystem.APP_CNF, cmd: 0x04, req: [['format', 'u8'], ['ieee', 'ieee'], ['code', 'rest']], rsp: status },
   APP_CNF_BDB_START_COMMISSIONING: { subsystem: Subsystem.APP_CNF, cmd: 0x05, req: [['mode', 'u8']], rsp: status },
