@@ -50,6 +50,12 @@ const battery: HaComponent = {
   unit_of_measurement: '%', state_class: 'measurement', entity_category: 'diagnostic',
 }
 
+// Alarm sensors (e.g. Zigbee IAS zones) also report a tamper switch and a low-battery flag.
+const Tamper = Type.Boolean({ description: 'true while the case is open (tamper switch)' })
+const BatteryLow = Type.Boolean({ description: 'true when the battery needs replacing' })
+const tamper: HaComponent = { component: 'binary_sensor', field: 'tamper', name: 'Tamper', device_class: 'tamper', entity_category: 'diagnostic', on_value: true }
+const batteryLow: HaComponent = { component: 'binary_sensor', field: 'battery_low', name: 'Battery low', device_class: 'battery', entity_category: 'diagnostic', on_value: true }
+
 /** Every device kind, by name. */
 export const DEVICE_KINDS = {
   temperature: {
@@ -68,10 +74,10 @@ export const DEVICE_KINDS = {
   },
   contact: {
     description: 'Door or window contact; contact: true means closed (magnet present)',
-    schema: report({ contact: Type.Boolean({ description: 'true when closed' }), battery: Battery }),
+    schema: report({ contact: Type.Boolean({ description: 'true when closed' }), battery: Battery, tamper: Tamper, battery_low: BatteryLow }),
     commandSchema: null,
     // HA's `opening` class is "on" when open, i.e. when there is no contact.
-    haComponents: [{ component: 'binary_sensor', field: 'contact', name: 'Contact', device_class: 'opening', on_value: false }, battery],
+    haComponents: [{ component: 'binary_sensor', field: 'contact', name: 'Contact', device_class: 'opening', on_value: false }, battery, tamper, batteryLow],
   },
   switch: {
     description: 'On/off switch or plug',
@@ -81,9 +87,9 @@ export const DEVICE_KINDS = {
   },
   motion: {
     description: 'Motion (occupancy) sensor',
-    schema: report({ occupancy: Type.Boolean({ description: 'true while motion is detected' }), battery: Battery }),
+    schema: report({ occupancy: Type.Boolean({ description: 'true while motion is detected' }), battery: Battery, tamper: Tamper, battery_low: BatteryLow }),
     commandSchema: null,
-    haComponents: [{ component: 'binary_sensor', field: 'occupancy', name: 'Motion', device_class: 'motion', on_value: true }, battery],
+    haComponents: [{ component: 'binary_sensor', field: 'occupancy', name: 'Motion', device_class: 'motion', on_value: true }, battery, tamper, batteryLow],
   },
   light: {
     description: 'Dimmable light',
