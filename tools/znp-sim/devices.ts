@@ -28,7 +28,7 @@ function clusters(kind: SimKind): Map<number, Map<number, Attr>> {
       [0x0000, { type: 0x30, value: 0 }], // zoneState: not enrolled
       [0x0001, { type: 0x31, value: zoneType }],
       [0x0002, { type: 0x19, value: 0 }],
-      [0x0010, { type: 0xf0, value: '0000000000000000' }],
+      [0x0010, { type: 0xf0, value: '0x0000000000000000' }],
     ])
   switch (kind) {
     case 'temperature':
