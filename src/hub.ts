@@ -23,6 +23,8 @@ import { SessionStore } from './web/sessions.js'
 import { OwnerService } from './owner/owner.js'
 import { DeviceStateCache } from './devices/state-cache.js'
 import { LoginThrottle } from './policy/login-throttle.js'
+import { startZigbee, type ZigbeeStatus } from './drivers/zigbee/assemble.js'
+import { pairingMethods } from './admin/pairing-methods.js'
 
 export interface HubStatus {
   hubId: string
@@ -36,6 +38,7 @@ export interface HubStatus {
   listeners: { mqtts: { host: string; port: number }; https: { host: string; port: number } }
   tlsFingerprint: string
   broker: ReturnType<BrokerStats['snapshot']>
+  zigbee: ZigbeeStatus
 }
 
 export interface RunningHub {
@@ -94,10 +97,14 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
       listeners: { mqtts: { host: config.mqtt.host, port: ports.mqtts }, https: { host: config.http.host, port: ports.https } },
       tlsFingerprint: fingerprint(identity.tls.cert),
       broker: broker.stats.snapshot(),
+      zigbee: zigbee.status(),
     })
     const accounts = await AccountService.open(store, { tokenKey: identity.tokenKey, random: randomBytes, clock: systemClock })
     broker = await startBroker({ config: config.mqtt, identity, store, accounts, log: log.child({ module: 'broker' }) })
     closers.push(() => broker.close())
+    // Zigbee: the coordinator on zigbee.port (or none: the hub runs without it and says so).
+    const zigbee = await startZigbee({ config: config.zigbee, identity, store, accounts, bus: broker.bus, clock: systemClock, log: log.child({ module: 'zigbee' }) })
+    closers.push(() => zigbee.close())
 
     let firewall: HubFirewall | undefined
     const owner = await OwnerService.open(store, { setupCode: () => identity.setupCode, markClaimed: (c) => identity.setClaimed(c), clock: systemClock })
@@ -133,6 +140,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
         caFingerprint: fingerprint(identity.tls.ca),
         ca: identity.tls.ca,
       }),
+      pairing: zigbee.pairing,
       publishCommand: (id, payload) => broker.bus.publish(`hearth/${id}/set`, payload, { retain: false, qos: 1 }),
       assets: await loadAssets(path.join(packageRoot(), 'web-ui', 'dist')),
     })
@@ -148,6 +156,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
         onOwnerReset: () => sessions.destroyOthers(undefined),
         policy: () => firewall?.status(),
       }),
+      pairingMethods(zigbee),
     )
 
     ports.mqtts = (await broker.handle.listen()).mqtts

@@ -6,6 +6,7 @@ import type { DeviceStateCache } from '../devices/state-cache.js'
 import type { OwnerService } from '../owner/owner.js'
 import type { LoginThrottle } from '../policy/login-throttle.js'
 import type { Session, SessionStore } from './sessions.js'
+import type { PairingService } from '../pairing/pairing.js'
 
 /** Everything the routes use, passed in by the composition root. */
 export interface WebDeps {
@@ -21,6 +22,8 @@ export interface WebDeps {
   about: () => { model: string; version: string; hubId: string; supportEnd: string }
   security: () => Record<string, unknown>
   mqtt: () => { host: string; port: number; caFingerprint: string; ca: string }
+  /** Zigbee pairing windows (status says when no coordinator is configured). */
+  pairing?: PairingService
   /** Publishes a validated command to a device as the hub (`hearth/<id>/set`). */
   publishCommand: (deviceId: string, payload: string) => Promise<void>
   /** Static UI files, path → bytes (loaded at start; nothing is read from disk per request). */

@@ -1,0 +1,113 @@
+import type { Clock } from '../../core/clock.js'
+import type { Config } from '../../core/config-schema.js'
+import { HubError } from '../../core/errors.js'
+import type { Logger } from '../../core/log.js'
+import type { AccountService } from '../../devices/accounts.js'
+import type { Bus } from '../../devices/discovery.js'
+import type { HubIdentity } from '../../identity/identity.js'
+import { PairingService, type PairingStatus } from '../../pairing/pairing.js'
+import { SecurityEvents, type SecurityEvent } from '../../pairing/security-events.js'
+import { DEFAULT_BACKOFF, type BackoffOptions } from '../../policy/backoff.js'
+import type { Store } from '../../store/store.js'
+import { openStream as defaultOpenStream, type OpenStream } from '../znp/transport.js'
+import { ZigbeeBridge } from './bridge.js'
+import { ZigbeeCoordinator } from './coordinator.js'
+import { ZigbeeRegistry } from './registry.js'
+
+export interface ZigbeeStatus {
+  configured: boolean
+  online: boolean
+  port?: string
+  version?: string
+  lastError?: string
+  pairing: PairingStatus
+  stats: Record<string, number>
+  securityEvents: readonly SecurityEvent[]
+}
+
+export interface RunningZigbee {
+  pairing: PairingService
+  events: SecurityEvents
+  status(): ZigbeeStatus
+  /** Registers an install code (CRC-checked by the caller's validator) and sends it to the stick. */
+  addInstallCode(ieee: string, code: Buffer): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * Puts Zigbee together for the composition root: coordinator driver, device registry, bridge,
+ * pairing. With no `zigbee.port` only pairing status exists (it says Zigbee is not set up).
+ * The network parameters are the ones the identity provisioned and sealed at first run.
+ */
+export async function startZigbee(deps: {
+  config: Config['zigbee']
+  identity: HubIdentity
+  store: Store
+  accounts: AccountService
+  bus: Bus
+  clock: Clock
+  log: Logger
+  openStream?: OpenStream
+  backoff?: BackoffOptions
+  rereadSpacingMs?: number
+}): Promise<RunningZigbee> {
+  const { config, clock, log } = deps
+  const events = new SecurityEvents({ clock, log })
+  if (!config.port) {
+    log.info('zigbee.port is not set: running without Zigbee')
+    const pairing = new PairingService({ clock, log, defaultSeconds: config.pairingSeconds, online: () => false })
+    return {
+      pairing,
+      events,
+      status: () => ({ configured: false, online: false, pairing: pairing.status(), stats: {}, securityEvents: events.list() }),
+      addInstallCode: async () => {
+        throw new HubError('HUB_ERR_CONFLICT', 'Zigbee is not set up on this hub: configure zigbee.port with a coordinator stick')
+      },
+      close: async () => {},
+    }
+  }
+  const registry = await ZigbeeRegistry.open(deps.store)
+  const sealer = deps.store.sealer
+  const coordinator = new ZigbeeCoordinator({
+    port: config.port,
+    openStream: deps.openStream ?? defaultOpenStream,
+    network: deps.identity.zigbee,
+    clock,
+    random: Math.random,
+    backoff: deps.backoff ?? DEFAULT_BACKOFF,
+    log,
+    strictInstallCodes: () => config.strictInstallCodes,
+    installCodes: () => registry.installCodes().map((c) => ({ ieee: c.ieee, code: sealer.open(c.code) })),
+  })
+  const pairing = new PairingService({ clock, log, defaultSeconds: config.pairingSeconds, permitJoin: (s) => coordinator.permitJoin(s), online: () => coordinator.online })
+  coordinator.on('offline', () => pairing.stop())
+  const bridge = new ZigbeeBridge({
+    coordinator, registry, accounts: deps.accounts, bus: deps.bus, pairing, events, clock, random: Math.random, log,
+    ...(deps.rereadSpacingMs !== undefined ? { rereadSpacingMs: deps.rereadSpacingMs } : {}),
+  })
+  bridge.start()
+  await coordinator.open()
+  return {
+    pairing,
+    events,
+    status: () => ({
+      configured: true,
+      online: coordinator.online,
+      port: config.port,
+      ...(coordinator.version ? { version: coordinator.version } : {}),
+      ...(coordinator.lastError ? { lastError: coordinator.lastError } : {}),
+      pairing: pairing.status(),
+      stats: { ...coordinator.stats(), ...bridge.stats() },
+      securityEvents: events.list(),
+    }),
+    async addInstallCode(ieee, code) {
+      await registry.putInstallCode(ieee, sealer.seal(code))
+      if (coordinator.online) await coordinator.addInstallCode(ieee, code)
+    },
+    async close() {
+      pairing.stop()
+      bridge.stop()
+      await coordinator.close()
+    },
+  }
+}
