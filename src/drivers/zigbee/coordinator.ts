@@ -40,6 +40,8 @@ export interface CoordinatorDeps {
   /** Sent after every (re)start: Z-Stack keeps install-code-only mode in RAM only. */
   strictInstallCodes: () => boolean
   installCodes: () => Array<{ ieee: string; code: Buffer }>
+  /** While online, the stick is pinged this often; no answer counts as unplugged (a hung stick). */
+  watchdogMs?: number
 }
 
 const AF_TIMEOUT_MS = 10_000
@@ -55,6 +57,7 @@ export class ZigbeeCoordinator extends EventEmitter<CoordinatorEvents> implement
   private up = false
   private closing = false
   private timer: TimerHandle | undefined
+  private watchdog: TimerHandle | undefined
   private transId = 0
   private readonly backoff: Backoff
   private readonly totals: Record<string, number> = { reopens: 0, openFailures: 0, formations: 0 }
@@ -80,6 +83,7 @@ export class ZigbeeCoordinator extends EventEmitter<CoordinatorEvents> implement
   async close(): Promise<void> {
     this.closing = true
     if (this.timer) this.deps.clock.clearTimeout(this.timer)
+    if (this.watchdog) this.deps.clock.clearTimeout(this.watchdog)
     const z = this.znp
     this.znp = undefined
     this.up = false
@@ -120,6 +124,7 @@ export class ZigbeeCoordinator extends EventEmitter<CoordinatorEvents> implement
       this.backoff.connected(this.deps.clock.monotonicMs())
       log.info({ version: r.version, formed: r.formed }, r.formed ? 'Zigbee network formed' : 'Zigbee network resumed')
       this.emit('online')
+      this.arm(znp)
     } catch (err) {
       this.totals.openFailures!++
       this.lastError = (err as Error).message
@@ -127,6 +132,22 @@ export class ZigbeeCoordinator extends EventEmitter<CoordinatorEvents> implement
       if (znp) await znp.close().catch(() => undefined)
       else this.schedule()
     }
+  }
+
+  /** Liveness: a stick that stops answering (firmware hang, `no-response`) is closed and reopened. */
+  private arm(znp: Znp): void {
+    const every = this.deps.watchdogMs ?? 30_000
+    this.watchdog = this.deps.clock.setTimeout(() => {
+      if (this.znp !== znp || !this.up) return
+      znp.request('SYS_PING', {}, 3000).then(
+        () => this.arm(znp),
+        () => {
+          this.deps.log.warn('Zigbee coordinator stopped answering: reopening')
+          void znp.close().catch(() => undefined)
+        },
+      )
+    }, every)
+    this.watchdog.unref?.()
   }
 
   private wire(znp: Znp): void {

@@ -61,10 +61,16 @@ export class ZnpParser {
     }
   }
 
-  /** Drops a partial frame that stopped arriving; counted `truncated`. */
+  /**
+   * The line went quiet with a partial frame held: it will never complete, so it is dropped
+   * (counted once, `truncated`); the bytes after its SOF are re-parsed for frames, and whatever
+   * partial frame they leave is just as stale and goes too.
+   */
   dropPartial(): void {
-    if (this.len === 0) return
-    this.resync('truncated')
+    if (this.len > 0) this.stats.dropped.truncated++
+    while (this.len > 0) this.resync(undefined)
+    // What arrives after the quiet spell is a new run of bytes.
+    this.inGarbage = false
   }
 
   private complete(): void {
@@ -91,8 +97,8 @@ export class ZnpParser {
    * frame that started inside the bad one is not lost. Re-entry is bounded: each call shrinks
    * the held bytes by at least one.
    */
-  private resync(reason: DropReason): void {
-    this.stats.dropped[reason]++
+  private resync(reason: DropReason | undefined): void {
+    if (reason) this.stats.dropped[reason]++
     const rest = Buffer.from(this.buf.subarray(1, this.len))
     this.len = 0
     this.stats.skippedBytes++

@@ -127,7 +127,7 @@ export class Znp extends EventEmitter<ZnpEvents> {
   private onData(b: Buffer): void {
     this.parser.push(b)
     if (this.partialTimer) this.deps.clock.clearTimeout(this.partialTimer)
-    this.partialTimer = this.parser.buffered > 0 ? this.deps.clock.setTimeout(() => this.parser.dropPartial(), INTERBYTE_TIMEOUT_MS) : undefined
+    this.partialTimer = this.deps.clock.setTimeout(() => this.parser.dropPartial(), INTERBYTE_TIMEOUT_MS)
   }
 
   private onFrame(f: ZnpFrame): void {
