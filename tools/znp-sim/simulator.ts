@@ -38,6 +38,8 @@ export class ZnpSimulator extends EventEmitter {
   readonly counters = { formations: 0, resets: 0, sreqs: 0, permitJoinRequests: 0, leaves: 0, refusedJoins: 0, afDataRequests: 0 }
   /** Every SREQ name the host sent, in order (tests read it). */
   readonly log: string[] = []
+  /** Commands this stick's firmware "lacks": answered with an RPC error (older firmware). */
+  readonly unsupported = new Set<string>()
   private link: SimLink | undefined
   private readonly parser = new ZnpParser((f) => this.onFrame(f))
   private pendingFaults: Fault[] = []
@@ -133,7 +135,8 @@ export class ZnpSimulator extends EventEmitter {
     if (f.type !== FrameType.SREQ && f.type !== FrameType.AREQ) return
     this.counters.sreqs++
     if (this.silent) return
-    const h: SimHandler | undefined = handlers.get((f.subsystem << 8) | f.cmd)
+    let h: SimHandler | undefined = handlers.get((f.subsystem << 8) | f.cmd)
+    if (h && this.unsupported.has(h.name)) h = undefined
     this.log.push(h?.name ?? `unknown ${f.subsystem}/${f.cmd}`)
     if (!h) {
       // [SWRA198 §3.1.1]: unknown command → RPC error SRSP (2 = bad command id).
