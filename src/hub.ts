@@ -25,6 +25,7 @@ import { DeviceStateCache } from './devices/state-cache.js'
 import { LoginThrottle } from './policy/login-throttle.js'
 import { startZigbee, type ZigbeeStatus } from './drivers/zigbee/assemble.js'
 import { pairingMethods } from './admin/pairing-methods.js'
+import { HidButtonDriver, NodeHidTransport } from './drivers/hid/index.js'
 
 export interface HubStatus {
   hubId: string
@@ -141,6 +142,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
         ca: identity.tls.ca,
       }),
       pairing: zigbee.pairing,
+      installCode: (ieee, code) => zigbee.addInstallCode(ieee, code),
       publishCommand: (id, payload) => broker.bus.publish(`hearth/${id}/set`, payload, { retain: false, qos: 1 }),
       assets: await loadAssets(path.join(packageRoot(), 'web-ui', 'dist')),
     })
@@ -177,6 +179,19 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     const addresses = new DeviceAddresses((devices) => void fw.setIpDevices(devices))
     broker.onDeviceSeen((id, address) => addresses.seen(id, address))
     accounts.on('revoked', (username) => accounts.get(username) === undefined && addresses.forget(username))
+
+    // --- The hub's own USB HID button (issue 5 item 10). Absent or unplugged is normal: the
+    // driver stays offline and says so. A press opens pairing (zigbee.pairingSeconds). TODO(lead): hold → factory-wipe flow,
+    // button.status() into the hub status, once the pairing and wipe services land.
+    if (config.hid.button.enabled) {
+      const buttonLog = log.child({ module: 'hid-button' })
+      const button = new HidButtonDriver({ transport: new NodeHidTransport(), clock: systemClock, random: Math.random /* backoff jitter only, not a secret */, log: buttonLog, press: { holdMs: config.hid.button.holdSeconds * 1000 } })
+      button.on('press', () => void zigbee.pairing.open().catch((err: Error) => buttonLog.warn({ err: err.message }, 'button press: pairing not opened')))
+      button.on('hold', () => buttonLog.warn('button hold: the factory wipe is not wired yet'))
+      closers.push(() => button.close())
+      await button.open()
+    } else log.info({ module: 'hid-button' }, 'HID button disabled (hid.button.enabled is false)')
+    // --- end HID button
     return { status, identity, bus: () => broker.bus, stop }
   } catch (err) {
     await stop()

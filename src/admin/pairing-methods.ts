@@ -15,5 +15,12 @@ export function pairingMethods(zigbee: RunningZigbee): Record<string, AdminMetho
       params: Type.Object({}, { additionalProperties: false }),
       handler: async () => ({ ...zigbee.pairing.status(), securityEvents: zigbee.events.list() }),
     } as AdminMethod,
+    'pairing.installCode': {
+      params: Type.Object(
+        { ieee: Type.String({ minLength: 16, maxLength: 23 }), code: Type.String({ minLength: 1, maxLength: 64 }) },
+        { additionalProperties: false },
+      ),
+      handler: async (p: { ieee: string; code: string }) => (await zigbee.addInstallCode(p.ieee, p.code), { registered: true }),
+    } as AdminMethod,
   }
 }

@@ -18,6 +18,7 @@ Commands:
   account list | remove NAME | rotate NAME
   pair [--seconds N]  open Zigbee pairing for N seconds (1-254; default zigbee.pairingSeconds)
   pair status | close the pairing countdown and recent security alerts / close pairing now
+  pair install-code IEEE CODE    register a Zigbee device's install code (CRC-checked)
   policy show         the host firewall: in force or not, each rule with the reason for it
   firewall-apply      (hearth-firewall.service only) apply the state the hub wrote; needs CAP_NET_ADMIN
   owner reset         set a new owner password with the setup code (read from stdin); ends web sessions

@@ -9,6 +9,7 @@ import type { Io } from './output.js'
 
 /**
  * `hearth pair [--seconds N]` opens a Zigbee pairing window (1–254 s, default zigbee.pairingSeconds);
+ * `hearth pair install-code IEEE CODE` registers a device's install code;
  * `hearth pair status` shows the countdown and recent security events; `hearth pair close` ends it.
  */
 export async function pair(config: Config, args: ManageArgs, json: boolean, io: Io): Promise<void> {
@@ -22,6 +23,11 @@ export async function pair(config: Config, args: ManageArgs, json: boolean, io: 
     if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= 1 && seconds <= 254))
       throw new HubError('HUB_ERR_USAGE', '--seconds must be a whole number from 1 to 254')
     s = (await adminCall(sock, 'pairing.open', seconds === undefined ? {} : { seconds })) as PairingStatus
+  } else if (verb === 'install-code') {
+    const [ieee, code] = args.positional.slice(1)
+    if (!ieee || !code) throw new HubError('HUB_ERR_USAGE', 'usage: hearth pair install-code IEEE CODE (the code as printed, with its CRC)')
+    const r = await adminCall(sock, 'pairing.installCode', { ieee, code })
+    return io.out(json ? JSON.stringify(r) : `install code registered for ${ieee}`)
   } else if (verb === 'close' || verb === 'status') s = (await adminCall(sock, `pairing.${verb}`)) as typeof s
   else throw new HubError('HUB_ERR_USAGE', `unknown pair subcommand ${verb} (open, close, status)`)
   if (json) return io.out(JSON.stringify(s))

@@ -98,6 +98,21 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    hid: Type.Object(
+      {
+        button: Type.Object(
+          {
+            enabled: Type.Boolean({
+              default: true,
+              description: "Use the hub's own USB HID button (allow-listed devices only); with none attached the hub runs and says so.",
+            }),
+            holdSeconds: Count(10, 10, 30, 'Holding the button this long starts the factory-wipe flow; a shorter press opens pairing.'),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false },
 )

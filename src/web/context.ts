@@ -24,6 +24,8 @@ export interface WebDeps {
   mqtt: () => { host: string; port: number; caFingerprint: string; ca: string }
   /** Zigbee pairing windows (status says when no coordinator is configured). */
   pairing?: PairingService
+  /** Registers a Zigbee install code (IEEE address, code as printed). */
+  installCode?: (ieee: string, code: string) => Promise<void>
   /** Publishes a validated command to a device as the hub (`hearth/<id>/set`). */
   publishCommand: (deviceId: string, payload: string) => Promise<void>
   /** Static UI files, path → bytes (loaded at start; nothing is read from disk per request). */

@@ -34,6 +34,8 @@ const KNOWN: Record<string, (v: unknown) => string | null> = {
   occupancy: (v) => (v === true ? 'Motion' : v === false ? 'No motion' : null),
   state: (v) => (v === 'ON' ? 'On' : v === 'OFF' ? 'Off' : null),
   brightness: (v) => (typeof v === 'number' ? `${num(Math.round((v / 254) * 100), 0)} %` : null),
+  tamper: (v) => (v === true ? 'Case open' : v === false ? 'OK' : null),
+  battery_low: (v) => (v === true ? 'Replace battery' : v === false ? 'OK' : null),
 }
 const LABELS: Record<string, string> = {
   temperature: 'Temperature',
@@ -43,6 +45,8 @@ const LABELS: Record<string, string> = {
   occupancy: 'Motion',
   state: 'Power',
   brightness: 'Brightness',
+  tamper: 'Tamper',
+  battery_low: 'Battery low',
 }
 /** The field shown large on the dashboard, per kind. */
 const MAIN: Record<string, string> = { temperature: 'temperature', contact: 'contact', motion: 'occupancy', switch: 'state', light: 'state' }

@@ -48,6 +48,20 @@ export type ZclCommand =
 
 export interface ZclFrame { header: ZclHeader; command: ZclCommand }
 
+/** ZCL status codes (ZCL 2.6.3) the hub may see in default and write/configure responses. */
+export const ZclStatus: Readonly<Record<number, string>> = {
+  0x00: 'SUCCESS', 0x01: 'FAILURE', 0x7e: 'NOT_AUTHORIZED', 0x80: 'MALFORMED_COMMAND', 0x81: 'UNSUP_COMMAND',
+  0x85: 'INVALID_FIELD', 0x86: 'UNSUPPORTED_ATTRIBUTE', 0x87: 'INVALID_VALUE', 0x88: 'READ_ONLY',
+  0x89: 'INSUFFICIENT_SPACE', 0x8b: 'NOT_FOUND', 0x8c: 'UNREPORTABLE_ATTRIBUTE', 0x8d: 'INVALID_DATA_TYPE',
+  0x8e: 'INVALID_SELECTOR', 0x94: 'TIMEOUT', 0x95: 'ABORT', 0x96: 'INVALID_IMAGE', 0x97: 'WAIT_FOR_DATA',
+  0x98: 'NO_IMAGE_AVAILABLE', 0x99: 'REQUIRE_MORE_IMAGE', 0x9a: 'NOTIFICATION_PENDING', 0xc3: 'UNSUPPORTED_CLUSTER',
+}
+
+/** A status code's name for logs and bus errors, e.g. `UNSUP_COMMAND` or `0x42`. */
+export function zclStatusName(status: number): string {
+  return Object.hasOwn(ZclStatus, status) ? ZclStatus[status]! : `0x${status.toString(16).padStart(2, '0')}`
+}
+
 export type ZclDecodeResult = { ok: true; frame: ZclFrame } | { ok: false; reason: ZclReason }
 
 /** An AF payload carries at most 255 bytes (its length is one byte in AF_INCOMING_MSG). */
@@ -140,11 +154,11 @@ function globalCommand(id: number, r: Reader): ZclCommand {
             rec.minInterval = r.u16()
             rec.maxInterval = r.u16()
             if (isAnalogType(rec.type)) rec.reportableChange = r.value(rec.type) as number
-            else if (!isKnownType(rec.type)) throw new ZclDecodeFailure('unknown-type')
+            else if (!isKnownType(rec.type)) throw ZclDecodeFailure.of('unknown-type')
             return rec
           }
           if (direction === 1) return { direction: 1, id: r.u16(), timeout: r.u16() }
-          throw new ZclDecodeFailure('bad-direction')
+          throw ZclDecodeFailure.of('bad-direction')
         }),
       }
     case GlobalCommand.configureReportingResponse:
@@ -152,12 +166,13 @@ function globalCommand(id: number, r: Reader): ZclCommand {
     case GlobalCommand.defaultResponse:
       return { name: 'defaultResponse', commandId: r.u8(), status: r.u8() }
     default:
-      throw new ZclDecodeFailure('unknown-command')
+      throw ZclDecodeFailure.of('unknown-command')
   }
 }
 
 function statusRecords(r: Reader, withDirection: boolean): StatusRecord[] {
-  if (r.remaining === 1) return [{ status: r.u8() }]
+  // At least the one status byte: an empty response says nothing.
+  if (r.remaining <= 1) return [{ status: r.u8() }]
   return records(r, () => {
     const rec: StatusRecord = { status: r.u8() }
     if (withDirection) rec.direction = r.u8()
@@ -167,6 +182,9 @@ function statusRecords(r: Reader, withDirection: boolean): StatusRecord[] {
 }
 
 function clusterCommand(clusterId: number, h: ZclHeader, r: Reader): ZclCommand {
+  // A manufacturer-specific cluster command's id is the manufacturer's, not the cluster's
+  // (ZCL 2.4.1.1.3): command 0x00 from vendor X is not "off".
+  if (h.manufacturerCode !== undefined) throw ZclDecodeFailure.of('unknown-command')
   const toServer = !h.serverToClient
   switch (clusterId) {
     case ClusterId.genOnOff:
@@ -188,5 +206,5 @@ function clusterCommand(clusterId: number, h: ZclHeader, r: Reader): ZclCommand 
       if (toServer && h.commandId === 0x00) return { name: 'zoneEnrollResponse', code: r.u8(), zoneId: r.u8() }
       break
   }
-  throw new ZclDecodeFailure('unknown-command')
+  throw ZclDecodeFailure.of('unknown-command')
 }

@@ -1,4 +1,7 @@
-import { DEVICE_KINDS, validateState, type DeviceKind, type PayloadValue } from '../../policy/device-kinds.js'
+import type { TSchema } from '@sinclair/typebox'
+import type { ValidateFunction } from 'ajv'
+import { compile } from '../../core/validate.js'
+import { DEVICE_KINDS, type DeviceKind, type PayloadValue } from '../../policy/device-kinds.js'
 import { CLUSTERS, ClusterId, IasZoneType } from './clusters.js'
 import type { DeviceCommand } from './encode.js'
 import type { ReportingRecord } from './frame.js'
@@ -95,18 +98,28 @@ function build(kind: DeviceKind, ep: EndpointDescriptor): ZigbeeModel {
   }
 }
 
+// One validator per kind and state field, compiled once at load from the kinds' own property
+// schemas (the same schemas the broker checks MQTT publishes against); read-only afterwards.
+const FIELD_VALIDATORS: ReadonlyMap<DeviceKind, ReadonlyMap<string, ValidateFunction>> = new Map(
+  (Object.keys(DEVICE_KINDS) as DeviceKind[]).map((kind) => [
+    kind,
+    new Map(Object.entries((DEVICE_KINDS[kind].schema as unknown as { properties: Record<string, TSchema> }).properties).map(([f, schema]) => [f, compile('payload', schema)])),
+  ]),
+)
+
 /**
  * Keeps the fields a kind publishes and checks each against the kind's schema (the policy range
- * check, the same validator as an MQTT device's publish). Fields the kind does not have are
- * dropped; values the schema refuses are rejected for the caller to count.
+ * check, with the kind's own field schemas as for an MQTT device's publish). Fields the kind does
+ * not have are dropped; values the schema refuses are rejected for the caller to count.
  */
 export function shapeState(kind: DeviceKind, state: Record<string, StateValue>): { payload: Record<string, StateValue>; rejected: Array<{ field: string; reason: 'not-in-kind' | 'kind-range' }> } {
-  const fields = new Set(Object.keys((DEVICE_KINDS[kind].schema as unknown as { properties: object }).properties))
+  const fields = FIELD_VALIDATORS.get(kind)
   const payload: Record<string, StateValue> = {}
   const rejected: Array<{ field: string; reason: 'not-in-kind' | 'kind-range' }> = []
   for (const [field, value] of Object.entries(state)) {
-    if (!fields.has(field)) rejected.push({ field, reason: 'not-in-kind' })
-    else if (validateState(kind, Buffer.from(JSON.stringify({ [field]: value })), 1024).ok) payload[field] = value
+    const validate = fields?.get(field)
+    if (!validate) rejected.push({ field, reason: 'not-in-kind' })
+    else if ((typeof value !== 'number' || Number.isFinite(value)) && validate(value)) payload[field] = value
     else rejected.push({ field, reason: 'kind-range' })
   }
   return { payload, rejected }

@@ -58,10 +58,19 @@ export type ZclReason =
   | 'bad-direction'
   | 'internal'
 
-/** Thrown inside the decoder only; `decodeZcl` turns it into `{ ok: false, reason }`. */
-export class ZclDecodeFailure extends Error {
-  constructor(readonly reason: ZclReason) {
-    super(reason)
+/**
+ * Thrown inside the decoder only; `decodeZcl` turns it into `{ ok: false, reason }`. Not an
+ * Error: refusing garbage must stay cheap (no stack trace captured per bad frame), and one
+ * frozen instance per reason is enough.
+ */
+export class ZclDecodeFailure {
+  private constructor(readonly reason: ZclReason) {}
+  private static readonly byReason = new Map<ZclReason, ZclDecodeFailure>()
+  /** The (immutable) failure for `reason`. */
+  static of(reason: ZclReason): ZclDecodeFailure {
+    let f = ZclDecodeFailure.byReason.get(reason)
+    if (!f) ZclDecodeFailure.byReason.set(reason, (f = Object.freeze(new ZclDecodeFailure(reason))))
+    return f
   }
 }
 
@@ -78,7 +87,7 @@ export class Reader {
   }
 
   private need(n: number): void {
-    if (this.off + n > this.b.length) throw new ZclDecodeFailure('truncated')
+    if (this.off + n > this.b.length) throw ZclDecodeFailure.of('truncated')
   }
 
   u8(): number {
@@ -134,16 +143,16 @@ export class Reader {
       case ZclType.charStr: {
         const n = this.u8()
         // 0xFF is the "invalid string" value (ZCL 2.6.2.12): nothing to show, refuse the frame.
-        if (n === 0xff) throw new ZclDecodeFailure('bad-string')
+        if (n === 0xff) throw ZclDecodeFailure.of('bad-string')
         try {
           return utf8.decode(this.bytes(n))
         } catch (e) {
           if (e instanceof ZclDecodeFailure) throw e
-          throw new ZclDecodeFailure('bad-string')
+          throw ZclDecodeFailure.of('bad-string')
         }
       }
       default:
-        throw new ZclDecodeFailure('unknown-type')
+        throw ZclDecodeFailure.of('unknown-type')
     }
   }
 }

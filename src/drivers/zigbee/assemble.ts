@@ -9,6 +9,7 @@ import { PairingService, type PairingStatus } from '../../pairing/pairing.js'
 import { SecurityEvents, type SecurityEvent } from '../../pairing/security-events.js'
 import { DEFAULT_BACKOFF, type BackoffOptions } from '../../policy/backoff.js'
 import type { Store } from '../../store/store.js'
+import { parseInstallCode } from '../../policy/install-code.js'
 import { openStream as defaultOpenStream, type OpenStream } from '../znp/transport.js'
 import { ZigbeeBridge } from './bridge.js'
 import { ZigbeeCoordinator } from './coordinator.js'
@@ -29,8 +30,11 @@ export interface RunningZigbee {
   pairing: PairingService
   events: SecurityEvents
   status(): ZigbeeStatus
-  /** Registers an install code (CRC-checked by the caller's validator) and sends it to the stick. */
-  addInstallCode(ieee: string, code: Buffer): Promise<void>
+  /**
+   * Registers a device's install code (as printed: hex, CRC-16/X-25 checked) for its IEEE address,
+   * sealed in zigbee.json and sent to the stick (BDB_ADD_INSTALLCODE, code+CRC format).
+   */
+  addInstallCode(ieee: string, text: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -100,7 +104,12 @@ export async function startZigbee(deps: {
       stats: { ...coordinator.stats(), ...bridge.stats() },
       securityEvents: events.list(),
     }),
-    async addInstallCode(ieee, code) {
+    async addInstallCode(ieeeText, text) {
+      const ieee = ieeeText.toLowerCase().replace(/^0x/, '').replace(/[:-]/g, '')
+      if (!/^[0-9a-f]{16}$/.test(ieee)) throw new HubError('HUB_ERR_BAD_REQUEST', 'the IEEE address is 16 hex digits')
+      const parsed = parseInstallCode(text)
+      if (!parsed.ok) throw new HubError('HUB_ERR_BAD_REQUEST', `not a valid install code (${parsed.reason})`)
+      const code = Buffer.from(parsed.codeWithCrc)
       await registry.putInstallCode(ieee, sealer.seal(code))
       if (coordinator.online) await coordinator.addInstallCode(ieee, code)
     },

@@ -36,5 +36,23 @@ export function pairingRoutes(app: FastifyInstance, deps: WebDeps): void {
     },
     async (req) => pairing().open((req.body as { seconds?: number } | undefined)?.seconds),
   )
+  app.post(
+    '/api/v1/pairing/install-codes',
+    {
+      schema: {
+        body: Type.Object(
+          { ieee: Type.String({ minLength: 16, maxLength: 23, pattern: '^(0x)?[0-9A-Fa-f:-]+$' }), code: Type.String({ minLength: 1, maxLength: 64 }) },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Object({ registered: Type.Boolean() }, { additionalProperties: false }), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body as { ieee: string; code: string }
+      if (!deps.installCode) throw new HubError('HUB_ERR_CONFLICT', 'Zigbee is not set up on this hub: configure zigbee.port with a coordinator stick')
+      await deps.installCode(b.ieee, b.code)
+      return reply.code(201).send({ registered: true })
+    },
+  )
   app.delete('/api/v1/pairing', { schema: { response: { 200: Status, ...errors } } }, async () => pairing().close())
 }

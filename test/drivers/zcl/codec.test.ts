@@ -17,6 +17,7 @@ import {
   encodeZcl,
   encodeZoneStatusChange,
   toState,
+  zclStatusName,
   type ZclFrame,
   type ZclOut,
 } from '../../../src/drivers/zcl/index.js'
@@ -110,11 +111,24 @@ t.test('unknown data type or command rejects the frame; unknown attributes are i
   t.match(decodeZcl(0x0402, hex('18 01 0A 0000 29 66')), { ok: false, reason: 'truncated' })
   t.match(decodeZcl(0x0402, hex('18 01 0A 0000')), { ok: false, reason: 'truncated' })
   t.match(decodeZcl(0x0402, hex('18 01 0D')), { ok: false, reason: 'unknown-command' })
+  t.match(decodeZcl(0x0402, hex('18 01 04')), { ok: false, reason: 'truncated' }, 'a write response needs a status')
+  t.match(decodeZcl(0x0402, hex('18 01 07')), { ok: false, reason: 'truncated' }, 'a configure response needs a status')
+  t.match(decodeZcl(0x0402, hex('18 01 07 00 00 00')), { ok: false, reason: 'truncated' }, 'a partial failure record')
+  t.match(decodeZcl(0x0402, hex('18 01 06 02 0000')), { ok: false, reason: 'bad-direction' })
+  t.match(decodeZcl(0x0402, hex('18 01 06 00 0000 2A 0100 0200')), { ok: false, reason: 'unknown-type' }, 'configure with an unknown type')
   t.match(decodeZcl(0x0402, hex('19 01 00')), { ok: false, reason: 'unknown-command' }, 'no cluster commands on temperature')
   t.match(decodeZcl(0x0006, hex('09 01 00')), { ok: false, reason: 'unknown-command' }, 'off is client → server only')
   const r = toState(0x0402, decoded(0x0402, hex('18 01 0A 0100 29 0000 0000 29 6608')))
   t.same(r.ignored, [1])
   t.same(r.state, { temperature: 21.5 })
+})
+
+t.test('status names; a manufacturer-specific cluster command is not the standard one', async (t) => {
+  t.equal(zclStatusName(0), 'SUCCESS')
+  t.equal(zclStatusName(0x81), 'UNSUP_COMMAND')
+  t.equal(zclStatusName(0x42), '0x42')
+  t.match(decodeZcl(0x0006, hex('05 5F11 01 00')), { ok: false, reason: 'unknown-command' }, 'vendor command 0 on genOnOff is not "off"')
+  t.match(decoded(0x0006, hex('10 01 0b 01 81')).command, { name: 'defaultResponse', commandId: 1, status: 0x81 })
 })
 
 t.test('manufacturer-specific attributes are never read as standard ones', async (t) => {
