@@ -7,6 +7,7 @@ import { handlers, type SimHandler } from './handlers.js'
 import type { SimDevice, SimKind } from './devices.js'
 import type { ZclOut } from '../../src/drivers/zcl/index.js'
 import { fromDevice, joinDevice, leaveDevice } from './zdo.js'
+import { resetStick } from './network.js'
 
 /** A link to the host: a pty end or a TCP connection. */
 export interface SimLink {
@@ -86,6 +87,11 @@ export class ZnpSimulator extends EventEmitter {
   clearFaults(): void {
     this.silent = false
     this.pendingFaults = []
+  }
+
+  /** The stick reboots by itself (watchdog, brown-out): RAM state is lost, NV kept. */
+  reboot(): void {
+    resetStick(this)
   }
 
   /** A device of `kind` tries to join (see {@link joinDevice}). */

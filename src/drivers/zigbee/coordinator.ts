@@ -163,6 +163,13 @@ export class ZigbeeCoordinator extends EventEmitter<CoordinatorEvents> implement
       }
       this.schedule()
     })
+    // A stick that resets by itself (watchdog, brown-out) loses its RAM state — install-code-only
+    // mode, registered endpoints: restart it through the normal reopen path.
+    znp.on('SYS_RESET_IND', () => {
+      if (!this.up || this.znp !== znp) return
+      this.deps.log.warn('Zigbee coordinator reset by itself: bringing it up again')
+      void znp.close().catch(() => undefined)
+    })
     znp.on('ZDO_TC_DEV_IND', (p) => this.emit('joined', { nwk: p.nwk as number, ieee: p.ieee as string, via: 'tc' }))
     znp.on('ZDO_END_DEVICE_ANNCE_IND', (p) => this.emit('joined', { nwk: p.nwk as number, ieee: p.ieee as string, via: 'announce' }))
     znp.on('ZDO_LEAVE_IND', (p) => this.emit('left', { nwk: p.src as number, ieee: p.ieee as string }))
