@@ -95,10 +95,10 @@ export class ZigbeeBridge {
         ...(r.modelId ? { model: r.modelId } : {}),
         ...(r.iasZoneType !== undefined ? { iasZoneType: r.iasZoneType } : {}),
       })
-      this.counters.joined++
       log.info({ id, ieee: j.ieee, kind: r.model.kind }, 'Zigbee device paired')
       await this.availability(id, 'online')
       await this.states.publish({ id, kind: r.model.kind }, r.state)
+      this.counters.joined++
     } catch (err) {
       this.counters.interviewFailures++
       log.warn({ ieee: j.ieee, err: (err as Error).message }, 'Zigbee interview failed: the device is told to leave')
@@ -124,11 +124,11 @@ export class ZigbeeBridge {
   private async remove(id: string): Promise<void> {
     const dev = this.deps.registry.byId(id)
     if (!dev) return
-    this.counters.removed++
     if (this.deps.coordinator.online) await this.deps.coordinator.leave(dev.nwk, dev.ieee).catch((err) => this.deps.log.warn({ id, err: (err as Error).message }, 'leave request failed'))
     else this.deps.log.warn({ id }, 'coordinator offline: removed device was not told to leave (it will be refused if it comes back)')
     await this.deps.registry.forget(id)
     this.states.forget(id)
+    this.counters.removed++
   }
 
   private async availability(id: string, value: 'online' | 'offline'): Promise<void> {
