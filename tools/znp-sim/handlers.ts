@@ -92,7 +92,7 @@ def('ZDO_MGMT_LEAVE_REQ', Subsystem.ZDO, 0x34, [['dst', 'u16'], ['ieee', 'ieee']
 def('ZDO_MGMT_PERMIT_JOIN_REQ', Subsystem.ZDO, 0x36, [['mode', 'u8'], ['dst', 'u16'], ['duration', 'u8'], ['tc', 'u8']], (sim, p) => permitJoin(sim, n(p, 'duration')))
 def('ZDO_STARTUP_FROM_APP', Subsystem.ZDO, 0x40, [['delay', 'u16']], (sim) => u8(startupFromApp(sim)))
 def('ZDO_EXT_FIND_GROUP', Subsystem.ZDO, 0x4a, [['ep', 'u8'], ['group', 'u16']], (sim, p) =>
-  sim.groups.has(`${n(p, 'ep')}/${n(p, 'group')}`) ? Buffer.from([0, n(p, 'group') & 0xff, n(p, 'group') >> 8, 0]) : u8(1),
+  Buffer.from([sim.groups.has(`${n(p, 'ep')}/${n(p, 'group')}`) ? 0 : 1, n(p, 'group') & 0xff, n(p, 'group') >> 8, 0]),
 )
 def('ZDO_EXT_ADD_GROUP', Subsystem.ZDO, 0x4b, [['ep', 'u8'], ['group', 'u16'], ['rest', 'rest']], (sim, p) => (sim.groups.add(`${n(p, 'ep')}/${n(p, 'group')}`), OK))
 def('ZDO_EXT_NWK_INFO', Subsystem.ZDO, 0x50, [], (sim) => {
@@ -107,15 +107,33 @@ def('ZDO_EXT_NWK_INFO', Subsystem.ZDO, 0x50, [], (sim) => {
 })
 
 // AF
-def('AF_REGISTER', Subsystem.AF, 0x00, [['ep', 'u8'], ['rest', 'rest']], (sim, p) => {
-  if (sim.registeredEndpoints.has(n(p, 'ep'))) return u8(0xb8) // ZApsDuplicateEntry
-  sim.registeredEndpoints.add(n(p, 'ep'))
-  return OK
-})
+def(
+  'AF_REGISTER',
+  Subsystem.AF,
+  0x00,
+  [['ep', 'u8'], ['profile', 'u16'], ['deviceId', 'u16'], ['version', 'u8'], ['latency', 'u8'], ['in', 'list16'], ['out', 'list16']],
+  (sim, p) => {
+    if (sim.registeredEndpoints.has(n(p, 'ep'))) return u8(0xb8) // ZApsDuplicateEntry
+    sim.registeredEndpoints.set(n(p, 'ep'), { profile: n(p, 'profile'), deviceId: n(p, 'deviceId'), version: n(p, 'version'), inClusters: p.in as number[], outClusters: p.out as number[] })
+    return OK
+  },
+)
 def(
   'AF_DATA_REQUEST',
   Subsystem.AF,
   0x01,
   [['dst', 'u16'], ['dstEp', 'u8'], ['srcEp', 'u8'], ['cluster', 'u16'], ['transId', 'u8'], ['options', 'u8'], ['radius', 'u8'], ['data', 'buf8']],
   (sim, p) => afDataRequest(sim, { dst: n(p, 'dst'), dstEp: n(p, 'dstEp'), srcEp: n(p, 'srcEp'), cluster: n(p, 'cluster'), transId: n(p, 'transId'), data: b(p, 'data') }),
+)
+
+// Broadcasts and group frames (herdsman's Green Power proxy commissioning, for one): confirmed, not delivered.
+def(
+  'AF_DATA_REQUEST_EXT',
+  Subsystem.AF,
+  0x02,
+  [['mode', 'u8'], ['dst', 'bytes8'], ['dstEp', 'u8'], ['pan', 'u16'], ['srcEp', 'u8'], ['cluster', 'u16'], ['transId', 'u8'], ['options', 'u8'], ['radius', 'u8'], ['rest', 'rest']],
+  (sim, p) => {
+    sim.later(5, () => sim.areq(Subsystem.AF, 0x80, Buffer.from([0x00, n(p, 'srcEp'), n(p, 'transId')])))
+    return OK
+  },
 )

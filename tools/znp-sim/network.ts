@@ -4,9 +4,20 @@ import { Subsystem } from '../../src/drivers/znp/frame.js'
 import { NIB_ID, buildNib } from './nib.js'
 import type { ZnpSimulator } from './simulator.js'
 
+const NWKKEY = 0x0082
 const NWK_ACTIVE_KEY_INFO = 0x003a
 const NWK_ALTERN_KEY_INFO = 0x003b
 const BDB_PRIMARY_MASK = 0xff01
+
+/**
+ * Factory NV of a fresh stick: the items Z-Stack creates at first boot that hosts read before
+ * anything is written. NWKKEY (active key descriptor + frame counter, 21 bytes packed) tells a
+ * host the platform's struct packing.
+ */
+export function factoryNv(sim: ZnpSimulator): void {
+  sim.nv.set(NWKKEY, Buffer.alloc(21))
+  sim.nv.set(NV.STARTUP_OPTION, Buffer.from([0x00]))
+}
 
 /**
  * SYS_RESET_REQ: the stick reboots. STARTUP_OPTION bit 1 (clear state) and bit 0 (clear
@@ -18,7 +29,8 @@ export function resetStick(sim: ZnpSimulator): void {
     sim.counters.resets++
     const opt = sim.nv.get(NV.STARTUP_OPTION)?.[0] ?? 0
     if (opt & 0x03) {
-      sim.nv.clear([NV.STARTUP_OPTION])
+      sim.nv.clear([])
+      factoryNv(sim)
       sim.formed = false
       sim.devices.clear()
     }
@@ -51,6 +63,7 @@ export function formNetwork(sim: ZnpSimulator): void {
   sim.counters.formations++
   sim.formed = true
   const desc = Buffer.concat([Buffer.from([0x00]), key])
+  sim.nv.set(NWKKEY, Buffer.concat([desc, Buffer.alloc(4)]))
   sim.nv.set(NWK_ACTIVE_KEY_INFO, desc)
   sim.nv.set(NWK_ALTERN_KEY_INFO, desc)
   sim.nv.set(NIB_ID, buildNib({ channel, panId: pan.readUInt16LE(0), extPanIdLe: ext, coordIeeeLe: Buffer.from(sim.ieee, 'hex').reverse() }))

@@ -7,7 +7,7 @@ import { handlers, type SimHandler } from './handlers.js'
 import type { SimDevice, SimKind } from './devices.js'
 import type { ZclOut } from '../../src/drivers/zcl/index.js'
 import { fromDevice, joinDevice, leaveDevice } from './zdo.js'
-import { resetStick } from './network.js'
+import { factoryNv, resetStick } from './network.js'
 
 /** A link to the host: a pty end or a TCP connection. */
 export interface SimLink {
@@ -33,7 +33,8 @@ export class ZnpSimulator extends EventEmitter {
   lastPermitDuration = -1
   joinUsesInstallCode = false
   readonly installCodes = new Set<string>()
-  readonly registeredEndpoints = new Set<number>()
+  /** AF_REGISTER'ed endpoints: their simple descriptors (answered for the coordinator, nwk 0). */
+  readonly registeredEndpoints = new Map<number, { profile: number; deviceId: number; version: number; inClusters: number[]; outClusters: number[] }>()
   readonly groups = new Set<string>()
   readonly devices = new Map<string, SimDevice>()
   readonly counters = { formations: 0, resets: 0, sreqs: 0, permitJoinRequests: 0, leaves: 0, refusedJoins: 0, afDataRequests: 0 }
@@ -49,6 +50,7 @@ export class ZnpSimulator extends EventEmitter {
   constructor(opts: { ieee?: string } = {}) {
     super()
     this.ieee = opts.ieee ?? '00124b00' + randomBytes(4).toString('hex')
+    factoryNv(this)
   }
 
   /** Connects the stick to a host link (replacing any earlier one). */

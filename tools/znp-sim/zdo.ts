@@ -19,7 +19,7 @@ export function zdoReply(sim: ZnpSimulator, what: 'node' | 'active' | 'simple', 
   sim.later(8, () => {
     if (!known) return // no answer from an absent device: the host times out
     if (what === 'active') {
-      const eps = nwk === 0 ? [...sim.registeredEndpoints] : [dev!.endpoint]
+      const eps = nwk === 0 ? [...sim.registeredEndpoints.keys()] : [dev!.endpoint]
       sim.areq(Subsystem.ZDO, 0x85, Buffer.concat([u16(nwk), OK, u16(nwk), Buffer.from([eps.length, ...eps])]))
     } else if (what === 'node') {
       const type = nwk === 0 ? 0x00 : dev!.kind === 'plug' ? 0x01 : 0x02
@@ -27,10 +27,12 @@ export function zdoReply(sim: ZnpSimulator, what: 'node' | 'active' | 'simple', 
       const desc = Buffer.from([type, 0x40, cap, 0x34, 0x12, 0x52, 0x52, 0x00, 0x00, 0x00, 0x52, 0x00, 0x00])
       sim.areq(Subsystem.ZDO, 0x82, Buffer.concat([u16(nwk), OK, u16(nwk), desc]))
     } else {
-      if (!dev || ep !== dev.endpoint) return sim.areq(Subsystem.ZDO, 0x84, Buffer.concat([u16(nwk), Buffer.from([0x82]), u16(nwk), Buffer.from([0])]))
+      const own = nwk === 0 ? sim.registeredEndpoints.get(ep) : undefined
+      if (!own && (!dev || ep !== dev.endpoint)) return sim.areq(Subsystem.ZDO, 0x84, Buffer.concat([u16(nwk), Buffer.from([0x82]), u16(nwk), Buffer.from([0])]))
+      const d = own ?? { profile: 0x0104, deviceId: dev!.kind === 'plug' ? 0x0051 : dev!.kind === 'temperature' ? 0x0302 : 0x0402, version: 1, inClusters: dev!.inClusters, outClusters: dev!.outClusters }
       const body = encodeFields(
         [['ep', 'u8'], ['profile', 'u16'], ['deviceId', 'u16'], ['version', 'u8'], ['in', 'list16'], ['out', 'list16']],
-        { ep, profile: 0x0104, deviceId: dev.kind === 'plug' ? 0x0051 : dev.kind === 'temperature' ? 0x0302 : 0x0402, version: 1, in: dev.inClusters, out: dev.outClusters },
+        { ep, profile: d.profile, deviceId: d.deviceId, version: d.version, in: d.inClusters, out: d.outClusters },
       )
       sim.areq(Subsystem.ZDO, 0x84, Buffer.concat([u16(nwk), OK, u16(nwk), Buffer.from([body.length]), body]))
     }
