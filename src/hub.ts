@@ -33,6 +33,8 @@ import { ConsentLedger } from './privacy/consent.js'
 import { StateHistory } from './privacy/history.js'
 import { PersonalData } from './privacy/personal-data.js'
 import { privacyAdminMethods } from './privacy/admin.js'
+import { startZigbee, type ZigbeeStatus } from './drivers/zigbee/assemble.js'
+import { pairingMethods } from './admin/pairing-methods.js'
 
 export interface HubStatus {
   hubId: string
@@ -46,6 +48,7 @@ export interface HubStatus {
   listeners: { mqtts: { host: string; port: number }; https: { host: string; port: number }; httpRedirect?: { host: string; port: number } }
   tlsFingerprint: string
   broker: ReturnType<BrokerStats['snapshot']>
+  zigbee: ZigbeeStatus
 }
 
 export interface RunningHub {
@@ -137,6 +140,7 @@ async function startHubOnce(config: Config, log: Logger, opts: HubOptions & { on
       },
       tlsFingerprint: fingerprint(identity.tls.cert),
       broker: broker.stats.snapshot(),
+      zigbee: zigbee.status(),
     })
     const securityLog = new SecurityLog(systemClock)
     const accounts = await AccountService.open(store, { tokenKey: identity.tokenKey, random: randomBytes, clock: systemClock })
@@ -149,6 +153,18 @@ async function startHubOnce(config: Config, log: Logger, opts: HubOptions & { on
       onLoginRefused: (address) => securityLog.record('mqtt-login-refused', 'MQTT connection with a wrong username or token', address),
     })
     closers.push(() => broker.close())
+    // Zigbee: the coordinator on zigbee.port (or none: the hub runs without it and says so).
+    const zigbee = await startZigbee({
+      config: config.zigbee,
+      identity,
+      store,
+      accounts,
+      bus: broker.bus,
+      clock: systemClock,
+      log: log.child({ module: 'zigbee' }),
+      onAlert: (message) => securityLog.record('alert', message),
+    })
+    closers.push(() => zigbee.close())
 
     let firewall: HubFirewall | undefined
     const owner = await OwnerService.open(store, { setupCode: () => identity.setupCode, markClaimed: (c) => identity.setClaimed(c), clock: systemClock })
@@ -161,6 +177,8 @@ async function startHubOnce(config: Config, log: Logger, opts: HubOptions & { on
     const personal = new PersonalData({ accounts, owner, states, history, consent, bus: broker.bus, broker, wipe, sessions, wallMs: () => systemClock.wallMs() })
     let wipeRequested = false
     const requestWipe: WipeTrigger = async (source) => {
+      // Paired Zigbee devices are asked to leave while the network key still exists (≤ 3 s).
+      await zigbee.leaveAll(3000).catch(() => undefined)
       const r = await wipe.request(source)
       wipeRequested = true
       // Until the restart closes the listeners: no old session, no old token is served again.
@@ -198,6 +216,8 @@ async function startHubOnce(config: Config, log: Logger, opts: HubOptions & { on
         caFingerprint: fingerprint(identity.tls.ca),
         ca: identity.tls.ca,
       }),
+      pairing: zigbee.pairing,
+      installCode: (ieee, code) => zigbee.addInstallCode(ieee, code),
       publishCommand: (id, payload) => broker.bus.publish(`hearth/${id}/set`, payload, { retain: false, qos: 1 }),
       deleteDevice: (id) => personal.deleteDevice(id),
       privacy: { personal, consent, history, wipe: { request: requestWipe, receipt: () => wipe.receipt() }, historyDays: config.privacy.historyDays },
@@ -220,6 +240,7 @@ async function startHubOnce(config: Config, log: Logger, opts: HubOptions & { on
         deleteDevice: (id) => personal.deleteDevice(id),
       }),
       privacyAdminMethods({ wipe: requestWipe, receipt: () => wipe.receipt(), pending: () => wipe.pendingWipe }),
+      pairingMethods(zigbee),
     )
     // Before any listener opens: a wipe being finished calls its participants, writes the receipt.
     await wipe.completePending()
@@ -259,11 +280,11 @@ async function startHubOnce(config: Config, log: Logger, opts: HubOptions & { on
     accounts.on('revoked', (username) => accounts.get(username) === undefined && addresses.forget(username))
 
     // --- The hub's own USB HID button (issue 5 item 10). Absent or unplugged is normal: the
-    // driver stays offline and says so. Press → pairing, hold → factory wipe.
+    // driver stays offline and says so. A press opens pairing (zigbee.pairingSeconds), a hold starts the factory wipe.
     if (config.hid.button.enabled) {
       const buttonLog = log.child({ module: 'hid-button' })
       const button = new HidButtonDriver({ transport: opts.hidTransport ?? new NodeHidTransport(), layouts: withExtraDevices(config.hid.button.extraDevices), clock: systemClock, random: Math.random /* backoff jitter only, not a secret */, log: buttonLog, press: { holdMs: config.hid.button.holdSeconds * 1000 } })
-      button.on('press', () => buttonLog.info('button press: pairing is not wired yet'))
+      button.on('press', () => void zigbee.pairing.open().catch((err: Error) => buttonLog.warn({ err: err.message }, 'button press: pairing not opened')))
       // Held for holdSeconds (≥ 10 s, with a per-second countdown in the log): the factory wipe.
       button.on('hold', () => {
         buttonLog.warn('button held: factory wipe')

@@ -6,6 +6,7 @@ import { manage, MANAGE_VALUE_FLAGS } from './cli/manage.js'
 import { owner } from './cli/owner.js'
 import { policy } from './cli/policy.js'
 import { wipe } from './cli/wipe.js'
+import { pair } from './cli/pair.js'
 import { configHelp, USAGE } from './cli/help.js'
 import { processIo, reportError, type Io } from './cli/output.js'
 import type { Config } from './core/config-schema.js'
@@ -86,7 +87,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = proc
       return 0
     }
     const isManage = command === 'device' || command === 'account'
-    if (command !== 'run' && !isManage && !['owner', 'policy', 'firewall-apply', 'wipe'].includes(command) && !COMMANDS[command]) throw new HubError('HUB_ERR_USAGE', `unknown command ${command} (see hearth --help)`)
+    if (command !== 'run' && !isManage && !['owner', 'policy', 'firewall-apply', 'wipe', 'pair'].includes(command) && !COMMANDS[command]) throw new HubError('HUB_ERR_USAGE', `unknown command ${command} (see hearth --help)`)
     const config = await loadConfig(args.configFlags, env)
     if (command === 'run') {
       const log = createRootLogger(config.log.level, 2)
@@ -110,6 +111,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = proc
     else if (isManage) await manage(command, config, args, json, io)
     else if (command === 'owner') await owner(config, args, json, io)
     else if (command === 'wipe') await wipe(config, args, json, io)
+    else if (command === 'pair') await pair(config, args, json, io)
     else await COMMANDS[command]!(config, json, io)
     return 0
   } catch (err) {

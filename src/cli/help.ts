@@ -16,6 +16,9 @@ Commands:
                                  [--deny-pub F]... [--deny-sub F]...
                                  an integration (Home Assistant, Node-RED) or custom account
   account list | remove NAME | rotate NAME
+  pair [--seconds N]  open Zigbee pairing for N seconds (1-254; default zigbee.pairingSeconds)
+  pair status | close the pairing countdown and recent security alerts / close pairing now
+  pair install-code IEEE CODE    register a Zigbee device's install code (CRC-checked)
   policy show         the host firewall: in force or not, each rule with the reason for it
   firewall-apply      (hearth-firewall.service only) apply the state the hub wrote; needs CAP_NET_ADMIN
   wipe --yes          factory wipe: erase every personal data and secret, back to first-run state

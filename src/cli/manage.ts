@@ -6,7 +6,7 @@ import { HubError } from '../core/errors.js'
 import type { Io } from './output.js'
 
 /** Options a management command takes (besides the config flags). */
-export const MANAGE_VALUE_FLAGS = new Set(['--kind', '--role', '--allow-pub', '--allow-sub', '--deny-pub', '--deny-sub'])
+export const MANAGE_VALUE_FLAGS = new Set(['--kind', '--role', '--allow-pub', '--allow-sub', '--deny-pub', '--deny-sub', '--seconds'])
 
 export interface ManageArgs {
   positional: string[]

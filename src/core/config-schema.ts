@@ -104,6 +104,8 @@ export const ConfigSchema = Type.Object(
           default: '',
           description: 'Z-Stack coordinator: a serial path or tcp://host:port; empty runs without Zigbee.',
         }),
+        pairingSeconds: Count(60, 1, 254, 'Length of a pairing window when none is given, in seconds (at most 254; never "forever").'),
+        strictInstallCodes: Type.Boolean({ default: false, description: 'Only devices with a registered install code may join (install-code-only trust center).' }),
       },
       { additionalProperties: false, default: {} },
     ),

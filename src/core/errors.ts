@@ -27,6 +27,10 @@ export const ERRORS = {
   HUB_ERR_FIREWALL_STATE: { exit: 65, http: 400 },
   HUB_ERR_FIREWALL_APPLY: { exit: 69, http: 503 },
   HUB_ERR_INTERNAL: { exit: 70, http: 500 },
+  // Zigbee coordinator (ZNP): no answer in time; the stick is not there; the stick refused.
+  HUB_ERR_ZIGBEE_TIMEOUT: { exit: 75, http: 504 },
+  HUB_ERR_ZIGBEE_OFFLINE: { exit: 69, http: 503 },
+  HUB_ERR_ZIGBEE_REFUSED: { exit: 69, http: 502 },
 } as const satisfies Record<string, { exit: number; http: number }>
 
 export type ErrorCode = keyof typeof ERRORS

@@ -10,6 +10,11 @@ export interface AccountRecord {
   name: string
   kind?: DeviceKind
   grants?: Grants
+  /**
+   * A Zigbee device: it has no MQTT credential of its own (the verifier matches no token); the
+   * hub's internal client publishes its state. `ieee` is its 64-bit address (16 hex digits).
+   */
+  zigbee?: { ieee: string }
   /** Keyed hash of the current token; the token itself is never stored. */
   verifier: string
   createdAt: string

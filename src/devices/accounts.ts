@@ -58,7 +58,8 @@ export class AccountService extends EventEmitter<Events> {
     const rec = this.byName.get(username)
     // Hash even for unknown names, so timing does not reveal which usernames exist.
     const ok = tokenMatches(this.tokenKey, presented, rec?.verifier ?? '00'.repeat(32))
-    return ok && rec ? principalOf(rec) : null
+    // A Zigbee device never logs in over MQTT, whatever is presented.
+    return ok && rec && !rec.zigbee ? principalOf(rec) : null
   }
 
   list(): AccountView[] {
@@ -90,6 +91,21 @@ export class AccountService extends EventEmitter<Events> {
     return { id, token }
   }
 
+  /**
+   * Registers a Zigbee device (after its interview): a device account with a kind, and no token —
+   * its verifier is that of a random token nobody is ever shown, and {@link verify} refuses it anyway.
+   */
+  async addZigbeeDevice(name: string, kind: DeviceKind, ieee: string): Promise<{ id: string }> {
+    checkName(name)
+    if (!isDeviceKind(kind)) throw new HubError('HUB_ERR_BAD_REQUEST', 'unknown device kind')
+    if (!/^[0-9a-f]{16}$/.test(ieee)) throw new HubError('HUB_ERR_BAD_REQUEST', 'malformed IEEE address')
+    let id: string
+    do id = 'z-' + randomSymbols(this.random, '23456789abcdefghjkmnpqrstvwxyz', 10)
+    while (this.byName.has(id))
+    await this.insert({ username: id, role: 'device', name, kind, zigbee: { ieee } })
+    return { id }
+  }
+
   async addAccount(username: string, role: 'integration' | 'custom', custom?: Grants): Promise<{ username: string; token: string }> {
     if (!USERNAME_PATTERN.test(username))
       throw new HubError('HUB_ERR_BAD_REQUEST', 'account name must be 2-32 characters of a-z, 0-9, _ and -, starting with a letter')
@@ -110,7 +126,11 @@ export class AccountService extends EventEmitter<Events> {
 
   async rotate(username: string): Promise<{ username: string; token: string }> {
     const token = newToken(this.random)
-    await this.commit((m) => m.set(username, { ...found(m, username), verifier: tokenVerifier(this.tokenKey, token), rotatedAt: this.now() }))
+    await this.commit((m) => {
+      const rec = found(m, username)
+      if (rec.zigbee) throw new HubError('HUB_ERR_CONFLICT', `${username} is a Zigbee device: it has no MQTT token`)
+      m.set(username, { ...rec, verifier: tokenVerifier(this.tokenKey, token), rotatedAt: this.now() })
+    })
     this.emit('revoked', username)
     return { username, token }
   }

@@ -8,6 +8,7 @@ import type { LoginThrottle } from '../policy/login-throttle.js'
 import type { SecurityLog } from '../monitor/security-log.js'
 import type { Session, SessionStore } from './sessions.js'
 import type { PrivacyWebDeps } from './routes/privacy.js'
+import type { PairingService } from '../pairing/pairing.js'
 
 /** Everything the routes use, passed in by the composition root. */
 export interface WebDeps {
@@ -25,6 +26,10 @@ export interface WebDeps {
   about: () => { model: string; version: string; hubId: string; supportEnd: string }
   security: () => Record<string, unknown>
   mqtt: () => { host: string; port: number; caFingerprint: string; ca: string }
+  /** Zigbee pairing windows (status says when no coordinator is configured). */
+  pairing?: PairingService
+  /** Registers a Zigbee install code (IEEE address, code as printed). */
+  installCode?: (ieee: string, code: string) => Promise<void>
   /** Publishes a validated command to a device as the hub (`hearth/<id>/set`). */
   publishCommand: (deviceId: string, payload: string) => Promise<void>
   /** Deletes a device with everything about it (account, retained messages, history, radio). */

@@ -8,6 +8,7 @@ import { authRoutes } from './routes/auth.js'
 import { deviceRoutes } from './routes/devices.js'
 import { privacyRoutes } from './routes/privacy.js'
 import { systemRoutes } from './routes/system.js'
+import { pairingRoutes } from './routes/pairing.js'
 import { csrfMatches } from './sessions.js'
 
 export type { WebDeps } from './context.js'
@@ -68,6 +69,7 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   authRoutes(app, deps)
   deviceRoutes(app, deps)
   privacyRoutes(app, deps)
+  pairingRoutes(app, deps)
   app.get('/api/v1/openapi.json', async () => openapi())
 
   // The UI: a fixed set of files loaded at start; no path is ever joined with request input.

@@ -3,7 +3,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { adminCall } from '../../src/admin/client.js'
 import { resolveConfig } from '../../src/core/config.js'
 import { silentLogger } from '../../src/core/log.js'
-import { startHub, type RunningHub } from '../../src/hub.js'
+import { startHub, type HubOptions, type RunningHub } from '../../src/hub.js'
 import { tmpDir } from './hub-process.js'
 
 export interface TestHub {
@@ -25,9 +25,9 @@ interface Teardown {
 }
 
 /** A hub in this process on ephemeral ports with its own data dir; stopped at teardown. */
-export async function startTestHub(t: Teardown, flags: Record<string, string> = {}, dataDir = path.join(tmpDir(), 'data')): Promise<TestHub> {
+export async function startTestHub(t: Teardown, flags: Record<string, string> = {}, dataDir = path.join(tmpDir(), 'data'), opts: HubOptions = {}): Promise<TestHub> {
   const config = resolveConfig({ env: {}, flags: { '--data-dir': dataDir, '--mqtt-port': '0', '--http-port': '0', ...flags }, baseDir: '/' })
-  const hub = await startHub(config, silentLogger)
+  const hub = await startHub(config, silentLogger, opts)
   const clients: MqttClient[] = []
   let stopped = false
   const stop = async () => {

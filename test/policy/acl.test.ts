@@ -42,6 +42,7 @@ const rows: Row[] = [
   [device, 'pub', '', 'invalid-topic'],
   [device, 'sub', 'hearth/kitchen-1/set', 'allow'],
   [device, 'sub', 'hearth/kitchen-1/state', 'not-granted'],
+  [device, 'sub', 'hearth/kitchen-1/error', 'not-granted'],
   [device, 'sub', 'hearth/door-2/set', 'not-granted'],
   [device, 'sub', 'hearth/+/set', 'not-granted'], // wildcard overreach
   [device, 'sub', '+/+/set', 'not-granted'],
@@ -56,6 +57,8 @@ const rows: Row[] = [
   [integration, 'sub', 'hearth/+/state', 'allow'],
   [integration, 'sub', 'hearth/door-2/state', 'allow'],
   [integration, 'sub', 'hearth/+/availability', 'allow'],
+  [integration, 'sub', 'hearth/+/error', 'allow'],
+  [integration, 'pub', 'hearth/x/error', 'not-granted'],
   [integration, 'sub', 'homeassistant/#', 'allow'],
   [integration, 'sub', 'homeassistant/sensor/+/config', 'allow'],
   [integration, 'sub', 'homeassistant/status', 'allow'],

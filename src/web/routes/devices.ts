@@ -120,12 +120,4 @@ export function deviceRoutes(app: FastifyInstance, deps: WebDeps): void {
       return reply.code(202).send()
     },
   )
-
-  app.post(
-    '/api/v1/pairing',
-    { schema: { body: Type.Object({ seconds: Type.Integer({ minimum: 1, maximum: 254 }) }, { additionalProperties: false }), response: { ...errors } } },
-    async () => {
-      throw new HubError('HUB_ERR_CONFLICT', 'Zigbee is not set up on this hub: configure zigbee.port with a coordinator stick')
-    },
-  )
 }
