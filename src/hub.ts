@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { startAdminServer, type AdminMethod } from './admin/server.js'
 import { adminMethods } from './admin/methods.js'
+import { updateMethods } from './update/admin.js'
 import { SOCKET_NAME } from './admin/protocol.js'
 import { startBroker, type RunningBroker } from './broker/assemble.js'
 import type { BrokerStats } from './broker/stats.js'
@@ -23,6 +24,7 @@ import { SessionStore } from './web/sessions.js'
 import { OwnerService } from './owner/owner.js'
 import { DeviceStateCache } from './devices/state-cache.js'
 import { LoginThrottle } from './policy/login-throttle.js'
+import { assembleUpdates, type UpdateTestDeps } from './update/assemble.js'
 
 export interface HubStatus {
   hubId: string
@@ -46,13 +48,21 @@ export interface RunningHub {
   stop(): Promise<void>
 }
 
+/** How the hub is started beyond its config: what main passes, and what only tests may inject. */
+export interface HubOptions {
+  /** Asks whoever started the hub to stop it and start it again from the current slot. */
+  restart?: (reason: string) => void
+  /** Test-only seams (never reachable from config, env or flags). */
+  test?: { update?: UpdateTestDeps }
+}
+
 
 /**
  * The composition root: builds every part of the hub from the config, starts it, and returns a
  * handle to stop it. Parts get what they need passed in; nothing is a module-level singleton.
  * If any part fails to start, those already started are stopped again before the error rises.
  */
-export async function startHub(config: Config, log: Logger): Promise<RunningHub> {
+export async function startHub(config: Config, log: Logger, opts: HubOptions = {}): Promise<RunningHub> {
   const started = Date.now()
   const closers: Array<() => Promise<void> | void> = []
   const stop = async () => {
@@ -103,6 +113,20 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     const owner = await OwnerService.open(store, { setupCode: () => identity.setupCode, markClaimed: (c) => identity.setClaimed(c), clock: systemClock })
     if (owner.claimed !== identity.claimed) await identity.setClaimed(owner.claimed)
     const states = new DeviceStateCache(broker.bus)
+    const updates = await assembleUpdates({
+      config,
+      store,
+      appRoot: packageRoot(),
+      installed: info.version,
+      clock: systemClock,
+      random: Math.random,
+      log,
+      restart: (reason) => (opts.restart ?? ((r) => log.warn({ reason: r }, 'restart needed: start the hub again')))(reason),
+      lockdown: async (on) => firewall?.setLockdown(on),
+      publish: (topic, payload, retain) => broker.bus.publish(topic, payload, { retain, qos: 1 }),
+      ...(opts.test?.update ? { test: opts.test.update } : {}),
+    })
+    closers.push(() => updates.service.close())
     const sessions = new SessionStore(systemClock)
     const web = createWebServer({
       tls: identity.tls,
@@ -135,6 +159,8 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
       }),
       publishCommand: (id, payload) => broker.bus.publish(`hearth/${id}/set`, payload, { retain: false, qos: 1 }),
       assets: await loadAssets(path.join(packageRoot(), 'web-ui', 'dist')),
+      update: updates,
+      securityTxt: { supportEnd: SUPPORT_END },
     })
     closers.push(() => web.close())
     Object.assign(
@@ -148,6 +174,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
         onOwnerReset: () => sessions.destroyOthers(undefined),
         policy: () => firewall?.status(),
       }),
+      updateMethods(updates),
     )
 
     ports.mqtts = (await broker.handle.listen()).mqtts
@@ -167,6 +194,17 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     closers.push(() => fw.close())
     const addresses = new DeviceAddresses((devices) => void fw.setIpDevices(devices))
     broker.onDeviceSeen((id, address) => addresses.seen(id, address))
+    // Software integrity (EN 303 645 5.7-1): hashed against the signed manifest in the
+    // background; a mismatch alerts and locks the network down. Then settle a trial of this
+    // version (health check → keep it or roll back) and schedule update checks.
+    void updates.integrity.run().catch((err) => log.error({ err }, 'integrity check could not run'))
+    await updates.service.start({
+      ca: identity.tls.ca,
+      servername: 'localhost',
+      mqtts: { host: config.mqtt.host, port: ports.mqtts },
+      https: { host: config.http.host, port: ports.https },
+      dataDir: config.dataDir,
+    })
     accounts.on('revoked', (username) => accounts.get(username) === undefined && addresses.forget(username))
     return { status, identity, bus: () => broker.bus, stop }
   } catch (err) {

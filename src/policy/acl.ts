@@ -50,7 +50,8 @@ const grants = (pubAllow: string[], subAllow: string[]): Grants => ({
  *
  * - `device` (needs `deviceId`): publish `hearth/<id>/state` and `hearth/<id>/availability`,
  *   subscribe `hearth/<id>/set`. Only its own id, never a wildcard.
- * - `integration` (Home Assistant, Node-RED): subscribe every device's state and availability
+ * - `integration` (Home Assistant, Node-RED): subscribe every device's state and availability,
+ *   the hub's alerts (`hearth/$hub/alert`, retained; only the hub publishes there)
  *   and `homeassistant/#` (discovery configs); publish `hearth/+/set` (commands) and
  *   `homeassistant/status`, where Home Assistant publishes its birth (`online`) and last-will
  *   (`offline`) messages; the hub watches it to re-send discovery configs after HA restarts.
@@ -70,7 +71,7 @@ export function grantsFor(role: Role, opts: { deviceId?: string; custom?: Grants
       return grants([`hearth/${id}/state`, `hearth/${id}/availability`], [`hearth/${id}/set`])
     }
     case 'integration':
-      return grants(['hearth/+/set', 'homeassistant/status'], ['hearth/+/state', 'hearth/+/availability', 'homeassistant/#'])
+      return grants(['hearth/+/set', 'homeassistant/status'], ['hearth/+/state', 'hearth/+/availability', 'homeassistant/#', 'hearth/$hub/alert'])
     case 'custom': {
       const c = opts.custom
       if (!c) throw new HubError('HUB_ERR_BAD_REQUEST', 'custom account needs explicit grants')

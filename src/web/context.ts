@@ -6,6 +6,7 @@ import type { DeviceStateCache } from '../devices/state-cache.js'
 import type { OwnerService } from '../owner/owner.js'
 import type { LoginThrottle } from '../policy/login-throttle.js'
 import type { Session, SessionStore } from './sessions.js'
+import type { UpdateParts } from '../update/assemble.js'
 
 /** Everything the routes use, passed in by the composition root. */
 export interface WebDeps {
@@ -25,6 +26,10 @@ export interface WebDeps {
   publishCommand: (deviceId: string, payload: string) => Promise<void>
   /** Static UI files, path → bytes (loaded at start; nothing is read from disk per request). */
   assets: Map<string, { body: Buffer; type: string }>
+  /** Updates and software integrity (routes/update.ts); absent in tests that do not need them. */
+  update?: UpdateParts
+  /** For /.well-known/security.txt (RFC 9116). */
+  securityTxt?: { supportEnd: string }
 }
 
 export const COOKIE = '__Host-hearth'
