@@ -11,7 +11,7 @@ import { installBundle } from './install.js'
 import type { TrustedKey } from './manifest.js'
 import type { UpdateDoc } from './settings.js'
 import { readSlotState, runningSlot, switchCurrent, writeSlotState, type SlotState } from './slots.js'
-import { fetchFromSource } from './source.js'
+import { fetchFromSource, peekManifest } from './source.js'
 
 export interface UpdateConfig {
   source: string
@@ -175,16 +175,20 @@ export class UpdateService {
         },
         this.deps.doc.data.etag,
       )
+      const offered = got.kind === 'bundle' ? await peekManifest(got.file, this.deps.trusted) : undefined
+      if (got.kind === 'bundle' && got.etag) {
+        this.deps.doc.data.etag = got.etag
+        await this.deps.doc.write()
+      }
       if (got.kind === 'none') {
         this.lastCheck = { at: at(), ok: true, message: got.reason }
+      } else if (offered && compareVersions(offered.version, this.deps.installed) <= 0) {
+        // The source still offers what is installed (or older): up to date, not a failure.
+        this.lastCheck = { at: at(), ok: true, message: `up to date (the source offers ${offered.version})` }
       } else {
         this.phase = 'verifying'
         const v = await verifyBundle(got.file, this.verifyOpts(false))
         this.offer(v)
-        if (got.etag) {
-          this.deps.doc.data.etag = got.etag
-          await this.deps.doc.write()
-        }
         this.lastCheck = { at: at(), ok: true, message: `version ${v.manifest.version} is available` }
       }
       this.backoff.connected(this.deps.clock.monotonicMs()) // success: the next failure starts the backoff afresh

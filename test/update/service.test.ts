@@ -8,7 +8,7 @@ import { UpdateService, type UpdateConfig } from '../../src/update/service.js'
 import { UPDATE_DOC } from '../../src/update/settings.js'
 import { readSlotState, writeSlotState } from '../../src/update/slots.js'
 import { tmpDir } from '../helpers/hub-process.js'
-import { releaseKey, testBundle, updateTmp } from '../helpers/update-slots.js'
+import { releaseKey, testBundle, updateTmp, type ReleaseKey } from '../helpers/update-slots.js'
 
 const HOUR = 3600_000
 const until = async (cond: () => boolean, what: string) => {
@@ -16,8 +16,8 @@ const until = async (cond: () => boolean, what: string) => {
   if (!cond()) throw new Error(`never: ${what}`)
 }
 
-async function service(t: Test, config: Partial<UpdateConfig>, over: { appRoot?: string; restart?: (r: string) => void } = {}) {
-  const key = releaseKey()
+async function service(t: Test, config: Partial<UpdateConfig>, over: { appRoot?: string; restart?: (r: string) => void; key?: ReleaseKey } = {}) {
+  const key = over.key ?? releaseKey()
   const dataDir = path.join(tmpDir(), 'data')
   const store = await Store.open(dataDir, silentLogger)
   t.teardown(() => store.close())
@@ -49,6 +49,12 @@ t.test('a check finds a newer signed bundle in a directory and offers its notes;
   const s = await svc.check()
   t.match(s.available, { version: '1.1.0', notes: /CVE-0000-0002/ })
   t.equal(s.canInstall, false)
+  // A source that offers only what is installed is up to date, not failing.
+  const only = updateTmp('s-')
+  t.teardown(() => fsp.rm(only, { recursive: true, force: true }))
+  await testBundle(only, key, '1.0.0')
+  const same = await service(t, { source: only }, { key })
+  t.match((await same.svc.check()).check.last, { ok: true, message: /up to date \(the source offers 1\.0\.0\)/ })
   await t.rejects(svc.apply(), { code: 'HUB_ERR_UPDATE_UNAVAILABLE' }, 'no slots: no install')
 })
 
