@@ -3,8 +3,9 @@
 import { benchBroker } from './broker.js'
 import { benchStart } from './start.js'
 import { benchWeb } from './web.js'
+import { benchUpdate } from './update.js'
 
-const SUITES: Record<string, () => Promise<void>> = { start: benchStart, broker: benchBroker, web: benchWeb }
+const SUITES: Record<string, () => Promise<void>> = { start: benchStart, broker: benchBroker, web: benchWeb, update: benchUpdate }
 
 const wanted = process.argv.slice(2)
 for (const name of wanted.length ? wanted : Object.keys(SUITES)) {

@@ -33,7 +33,7 @@ const refuse = (why: string, details?: Record<string, unknown>) => new HubError(
  */
 export function safePathProblem(name: string): string | undefined {
   if (name.length === 0 || name.length > 255) return 'name length out of range'
-  if (!/^[\x21-\x7e]+$/.test(name) || name.includes('\\')) return 'name has a character outside printable ASCII (or a backslash)'
+  if (!/^[\x20-\x7e]+$/.test(name) || name.includes('\\')) return 'name has a character outside printable ASCII (or a backslash)'
   if (name.startsWith('/')) return 'absolute path'
   for (const seg of name.split('/')) {
     if (seg === '' || seg === '.') return 'empty or "." path segment'
