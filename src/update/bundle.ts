@@ -87,7 +87,7 @@ export async function scanBundle(file: string, opts: VerifyOptions, sink?: FileS
       if (!verified) {
         if (entry.name !== SIGNATURE_NAME || entry.size > MAX_SIGNATURE_BYTES) throw refuse(`the second entry must be ${SIGNATURE_NAME}`)
         signatureBytes = await collect(entry.body)
-        verified = verifyManifest(manifestBytes, signatureBytes, opts.trusted)
+        verified = await verifyManifest(manifestBytes, signatureBytes, opts.trusted)
         const m = verified.manifest
         if (opts.installed !== undefined) {
           const d = decideInstall(m, opts.installed, { allowDowngrade: opts.allowDowngrade ?? false })

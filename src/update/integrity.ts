@@ -48,7 +48,7 @@ export async function checkIntegrity(appRoot: string, trusted: readonly TrustedK
   }
   let verified
   try {
-    verified = verifyManifest(manifestBytes, signatureBytes, trusted)
+    verified = await verifyManifest(manifestBytes, signatureBytes, trusted)
   } catch (err) {
     return { status: 'failed', reason: `the installed manifest is not validly signed (${(err as Error).message})`, problems: [MANIFEST_NAME] }
   }

@@ -25,22 +25,22 @@ export const ManifestSchema = Type.Object(
     created: Type.String({ maxLength: 40, pattern: '^\\d{4}-\\d{2}-\\d{2}T[0-9:.]+Z$' }),
     supportEnd: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }),
     notes: Type.String({ maxLength: 4000 }),
-    files: Type.Array(
-      Type.Object(
-        {
-          path: Type.String({ minLength: 1, maxLength: 255 }),
-          size: Type.Integer({ minimum: 0 }),
-          sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
-          mode: Type.Union([Type.Literal(0o644), Type.Literal(0o755)]),
-        },
-        { additionalProperties: false },
-      ),
-      { minItems: 1, maxItems: 100_000 },
-    ),
+    files: Type.Array(Type.Unknown(), { minItems: 1, maxItems: 100_000 }),
   },
   { additionalProperties: false },
 )
-export type Manifest = Static<typeof ManifestSchema>
+/** One file of the manifest; validated in batches (a release lists thousands: no long event-loop stall). */
+export const ManifestFileSchema = Type.Object(
+  {
+    path: Type.String({ minLength: 1, maxLength: 255 }),
+    size: Type.Integer({ minimum: 0 }),
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    mode: Type.Union([Type.Literal(0o644), Type.Literal(0o755)]),
+  },
+  { additionalProperties: false },
+)
+export type ManifestFile = Static<typeof ManifestFileSchema>
+export type Manifest = Omit<Static<typeof ManifestSchema>, 'files'> & { files: ManifestFile[] }
 
 export const SignatureSchema = Type.Object(
   { keyId: Type.String({ pattern: '^[0-9a-f]{16}$' }), signature: Type.String({ pattern: '^[A-Za-z0-9+/]{86}==$' }) },
@@ -57,6 +57,9 @@ export interface TrustedKey {
 }
 
 const validateManifest = compile<Manifest>('payload', ManifestSchema)
+const validateFile = compile<ManifestFile>('payload', ManifestFileSchema)
+const BATCH = 500
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve))
 const validateSignature = compile<Signature>('payload', SignatureSchema)
 
 const refuse = (why: string) => new HubError('HUB_ERR_UPDATE_REFUSED', `bundle refused: ${why}`)
@@ -77,7 +80,7 @@ export function signManifest(manifestBytes: Uint8Array, secretKey: Uint8Array): 
  * the manifest. Nothing in the manifest is looked at before its signature is good.
  * @returns the manifest and the name of the key that signed it
  */
-export function verifyManifest(manifestBytes: Buffer, signatureBytes: Buffer, trusted: readonly TrustedKey[]): { manifest: Manifest; signer: string } {
+export async function verifyManifest(manifestBytes: Buffer, signatureBytes: Buffer, trusted: readonly TrustedKey[]): Promise<{ manifest: Manifest; signer: string }> {
   let sig: unknown
   try {
     sig = JSON.parse(signatureBytes.toString('utf8'))
@@ -99,6 +102,14 @@ export function verifyManifest(manifestBytes: Buffer, signatureBytes: Buffer, tr
   if (!validateManifest(manifest)) {
     const e = validateManifest.errors![0]!
     throw refuse(`manifest ${errorPath(e) || '(root)'} ${e.message ?? 'is invalid'}`)
+  }
+  const files = manifest.files
+  for (let i = 0; i < files.length; i++) {
+    if (i % BATCH === BATCH - 1) await turn()
+    if (!validateFile(files[i])) {
+      const e = validateFile.errors![0]!
+      throw refuse(`manifest files.${i}${errorPath(e) ? '.' + errorPath(e) : ''} ${e.message ?? 'is invalid'}`)
+    }
   }
   return { manifest, signer: key.name }
 }

@@ -42,7 +42,7 @@ export async function peekManifest(file: string, trusted: readonly TrustedKey[])
       if (parts.length === 1 && e.name !== MANIFEST_NAME) break
       if (parts.length === 2) {
         if (e.name !== SIGNATURE_NAME) break
-        return verifyManifest(parts[0]!, parts[1]!, trusted).manifest
+        return (await verifyManifest(parts[0]!, parts[1]!, trusted)).manifest
       }
     }
   } catch (err) {
