@@ -9,6 +9,7 @@ import { tarHeader, tarPadding, TAR_END } from '../../src/update/tar.js'
 import { readSlotState } from '../../src/update/slots.js'
 import { releaseKey, snapshot, testBundle, updateTmp } from '../helpers/update-slots.js'
 import { launch } from './launcher.js'
+import { runCli } from '../helpers/hub-process.js'
 
 /**
  * The whole update path with real processes: the launcher runs the hub from slot a; bad bundles
@@ -87,6 +88,10 @@ t.test('A/B update end to end', async (t) => {
     t.same(after, before, 'slots dir untouched (every file, byte for byte; current; state.json)')
     for (const where of [tmp, path.join(tmp, '..'), slots]) await t.rejects(fsp.stat(path.join(where, 'escaped.txt')), 'nothing escaped')
     t.equal((await admin('status')).version, '1.0.0', 'the hub kept running')
+    // The same through the CLI on the box.
+    const cli = await runCli(['update', 'apply', bad['wrong key']!, '--data-dir', dataDir])
+    t.equal(cli.code, 65, 'hearth update apply: refused, exit 65')
+    t.match(cli.stderr, /does not trust/)
   })
 
   await t.test('a valid bundle installs into slot b and the new version runs', async (t) => {
@@ -101,6 +106,10 @@ t.test('A/B update end to end', async (t) => {
     t.match(s.lastInstall, { ok: true, version: '1.1.0', fromVersion: '1.0.0' }, 'health confirmed')
     t.notOk((await readSlotState(slots)).trial, 'no trial left')
     t.equal(await fsp.readlink(path.join(slots, 'current')), 'b')
+    const cli = await runCli(['update', 'status', '--data-dir', dataDir])
+    t.equal(cli.code, 0)
+    t.match(cli.stdout, /Installed: 1\.1\.0 \(slot b\)/)
+    t.match(cli.stdout, /Last update: 1\.0\.0 → 1\.1\.0 ok/)
   })
 
   await t.test('a version that fails before its health check is rolled back, and says why', async (t) => {
