@@ -57,6 +57,7 @@ export class UpdateService {
   private progress = { done: 0, total: 0 }
   private available: (Available & { file: string }) | undefined
   private lastCheck: { at: string; ok: boolean; message: string } | undefined
+  private lastError: { at: string; message: string } | undefined
   private nextCheckAt: number | undefined
   private timer: TimerHandle | undefined
   private readonly backoff: Backoff
@@ -90,6 +91,7 @@ export class UpdateService {
         ...(this.nextCheckAt !== undefined ? { nextAt: new Date(this.nextCheckAt).toISOString() } : {}),
       },
       ...(this.slotState.last ? { lastInstall: this.slotState.last } : {}),
+      ...(this.lastError ? { lastError: this.lastError } : {}),
       canInstall: this.slotsDir !== undefined,
     }
   }
@@ -241,6 +243,24 @@ export class UpdateService {
       this.phase = 'idle'
       throw err
     }
+  }
+
+  /**
+   * For the web: starts a check or an install and returns at once (a download or an install can
+   * outlast an HTTP request); the page follows `phase` and `progress`, and a failure lands in
+   * `lastError`. Refusals known up front (busy, no slots, nothing available) still throw here.
+   */
+  begin(op: 'check' | 'apply', opts: { allowDowngrade?: boolean } = {}): void {
+    this.busy()
+    if (op === 'apply') {
+      if (!this.slotsDir) throw new HubError('HUB_ERR_UPDATE_UNAVAILABLE', 'this hub does not run from update slots (update.slotsDir is empty): install the release another way')
+      if (!this.available) throw new HubError('HUB_ERR_NOT_FOUND', 'no update is available: check first')
+    }
+    this.lastError = undefined
+    const run = op === 'check' ? this.check() : this.apply(opts)
+    run.catch((err: unknown) => {
+      this.lastError = { at: new Date(this.deps.clock.wallMs()).toISOString(), message: toHubError(err).code === 'HUB_ERR_INTERNAL' ? 'internal error' : (err as Error).message }
+    })
   }
 
   /** The owner's choices: automatic checks on or off; no automatic check for `days`. */

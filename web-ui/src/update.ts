@@ -12,6 +12,7 @@ interface UpdateStatus {
   available?: { version: string; notes: string; created: string; supportEnd: string }
   check: { autoCheck: boolean; source: string; postponedUntil?: string; last?: { at: string; ok: boolean; message: string } }
   lastInstall?: { ok: boolean; version: string; fromVersion: string; at: string; reason?: string }
+  lastError?: { at: string; message: string }
   canInstall: boolean
   integrity: { status: 'verified' | 'unverified' | 'failed'; reason?: string; version?: string; problems?: string[]; lockdown: boolean; acknowledged?: boolean }
 }
@@ -63,6 +64,7 @@ export async function updatePage(ctx: Ctx): Promise<void> {
       s.lastInstall
         ? message(s.lastInstall.ok ? 'ok' : 'warn', s.lastInstall.ok ? `Updated from ${s.lastInstall.fromVersion} to ${s.lastInstall.version} on ${dateText(s.lastInstall.at)}.` : `The update to ${s.lastInstall.version} was undone and ${s.lastInstall.fromVersion} restored: ${s.lastInstall.reason ?? 'no reason recorded'}.`)
         : null,
+      s.lastError && !running ? message('error', `The last attempt failed: ${s.lastError.message}`) : null,
       running
         ? h('section', { class: 'card', role: 'status' }, h('p', null, PHASES[s.phase] ?? s.phase), s.progress.total > 0 ? h('progress', { max: s.progress.total, value: s.progress.done, 'aria-label': 'Progress' }) : h('progress', { 'aria-label': 'Progress' }))
         : null,

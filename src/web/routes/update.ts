@@ -43,6 +43,7 @@ const UpdateStatus = Type.Object(
       { additionalProperties: false },
     ),
     lastInstall: Type.Optional(LastInstall),
+    lastError: Type.Optional(Type.Object({ at: Type.String(), message: Text }, { additionalProperties: false })),
     canInstall: Type.Boolean(),
     integrity: Integrity,
   },
@@ -58,17 +59,19 @@ export function updateRoutes(app: FastifyInstance, deps: WebDeps): void {
   if (u) {
     const status = () => ({ ...u.service.status(), integrity: u.integrity.status() })
     app.get('/api/v1/update', { schema: { response: { 200: UpdateStatus, ...errors } } }, async () => status())
-    // The check can take a while (a download): it answers once it knows; the UI polls for progress.
-    app.post('/api/v1/update/check', { schema: { response: { 200: UpdateStatus, ...errors } } }, async () => (await u.service.check(), status()))
+    // A check (a download) or an install can outlast a request: both start and answer 202 with
+    // the status; the UI follows `phase`/`progress`, and a failure shows as `lastError`.
+    app.post('/api/v1/update/check', { schema: { response: { 202: UpdateStatus, ...errors } } }, async (_req, reply) => {
+      u.service.begin('check')
+      return reply.code(202).send(status())
+    })
     app.post(
       '/api/v1/update/apply',
-      {
-        schema: {
-          body: Type.Object({ allowDowngrade: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
-          response: { 200: Type.Object({ version: Type.String(), slot: Type.String(), restarting: Type.Boolean() }, { additionalProperties: false }), ...errors },
-        },
+      { schema: { body: Type.Object({ allowDowngrade: Type.Optional(Type.Boolean()) }, { additionalProperties: false }), response: { 202: UpdateStatus, ...errors } } },
+      async (req, reply) => {
+        u.service.begin('apply', { allowDowngrade: (req.body as { allowDowngrade?: boolean }).allowDowngrade ?? false })
+        return reply.code(202).send(status())
       },
-      async (req) => u.service.apply({ allowDowngrade: (req.body as { allowDowngrade?: boolean }).allowDowngrade ?? false }),
     )
     app.put(
       '/api/v1/update/settings',
