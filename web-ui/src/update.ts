@@ -120,7 +120,8 @@ export async function updatePage(ctx: Ctx): Promise<void> {
 /** A banner on every page while the software check has failed (the API's integrity field). */
 export async function integrityBanner(main: HTMLElement): Promise<void> {
   try {
-    const s = await api<UpdateStatus>('GET', '/update')
+    // expect401: an ended session is the page's to handle (it shows the login), not the banner's.
+    const s = await api<UpdateStatus>('GET', '/update', undefined, { expect401: true })
     document.getElementById('integrity-banner')?.remove()
     if (s.integrity.status !== 'failed' || !s.integrity.lockdown) return
     main.before(h('div', { id: 'integrity-banner', class: 'msg error', role: 'alert' }, 'Alert: the installed software does not match its signed release, and the hub has locked its network down. ', h('a', { href: '#/updates' }, 'See Updates')))
