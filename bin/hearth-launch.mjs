@@ -115,7 +115,8 @@ for (;;) {
     writeState(state)
   }
   const started = Date.now()
-  child = spawn(process.execPath, [path.join(slots, 'current', 'bin', 'hearth.js'), ...hubArgs], { stdio: 'inherit' })
+  const running = spawn(process.execPath, [path.join(slots, 'current', 'bin', 'hearth.js'), ...hubArgs], { stdio: 'inherit' })
+  child = running
   let deadlineHit = false
   const timer = trial
     ? setTimeout(() => {
@@ -123,11 +124,12 @@ for (;;) {
         if (!now.trial || now.trial.slot !== slot) return
         deadlineHit = true
         say(`no health confirmation from version ${trial.version} within ${trial.deadlineSeconds} s`)
-        child.kill('SIGTERM')
-        setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 5000).unref()
+        // This child, not whichever runs by the time the grace period ends.
+        running.kill('SIGTERM')
+        setTimeout(() => running.exitCode === null && running.signalCode === null && running.kill('SIGKILL'), 5000).unref()
       }, trial.deadlineSeconds * 1000)
     : undefined
-  const code = await new Promise((resolve) => child.once('exit', (c, sig) => resolve(c ?? (sig ? 128 : 1))))
+  const code = await new Promise((resolve) => running.once('exit', (c, sig) => resolve(c ?? (sig ? 128 : 1))))
   if (timer) clearTimeout(timer)
   if (stopping) process.exit(code)
   const after = readState()

@@ -123,6 +123,31 @@ t.test('A/B update end to end', async (t) => {
     t.match(s.lastInstall, { ok: false, version: '1.2.0', fromVersion: '1.1.0', reason: /exited \(code \d+\) before its health check passed/ }, 'reason persisted and shown')
   })
 
+  await t.test('a version that never confirms its health is stopped at the deadline and rolled back', async (t) => {
+    // Validly signed, but its entry point hangs: it neither serves nor exits.
+    const hang = await testBundle(tmp, key, '1.3.0', { edit: (f) => [...f.filter((x) => x.path !== 'bin/hearth.js'), { path: 'bin/hearth.js', source: Buffer.from('setInterval(() => {}, 1000)\n'), mode: 0o755 }] })
+    t.equal((await admin('update.apply', { bundle: hang })).slot, 'a')
+    ready = await hub.nextReady(60_000)
+    t.equal(ready.version, '1.1.0', 'back on the previous version after the 20 s deadline')
+    t.match((await admin('update.status')).lastInstall, { ok: false, version: '1.3.0', reason: /no healthy confirmation within 20 s/ })
+  })
+
+  await t.test('power lost during a trial: the next start rolls back', async (t) => {
+    t.equal(await hub.stop(), 0)
+    const v14 = await testBundle(tmp, key, '1.4.0')
+    const opts = { trusted: key.trusted, installed: '1.1.0' }
+    await installBundle(await verifyBundle(v14, opts), { ...opts, slotsDir: slots, healthDeadlineSeconds: 20, wallMs: Date.now() })
+    // The box booted into 1.4.0 once (the launcher counted it) and lost power before it confirmed.
+    const state = await readSlotState(slots)
+    state.trial!.boots = 1
+    await fsp.writeFile(path.join(slots, 'state.json'), JSON.stringify(state))
+    hub = launch(slots, dataDir)
+    ready = await hub.nextReady()
+    t.equal(ready.version, '1.1.0')
+    t.equal(await fsp.readlink(path.join(slots, 'current')), 'b')
+    t.match((await admin('update.status')).lastInstall, { ok: false, version: '1.4.0', reason: /did not confirm its health/ })
+  })
+
   await t.test('a modified installed file → lockdown and an alert at the next start', async (t) => {
     await hub.stop()
     const file = path.join(slots, 'b', 'dist/src/web/headers.js')
