@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { startAdminServer, type AdminMethod } from './admin/server.js'
 import { adminMethods } from './admin/methods.js'
+import { updateMethods } from './update/admin.js'
 import { SOCKET_NAME } from './admin/protocol.js'
 import { startBroker, type RunningBroker } from './broker/assemble.js'
 import type { BrokerStats } from './broker/stats.js'
@@ -35,6 +36,7 @@ import { PersonalData } from './privacy/personal-data.js'
 import { privacyAdminMethods } from './privacy/admin.js'
 import { startZigbee, type ZigbeeStatus } from './drivers/zigbee/assemble.js'
 import { pairingMethods } from './admin/pairing-methods.js'
+import { assembleUpdates, type UpdateTestDeps } from './update/assemble.js'
 
 export interface HubStatus {
   hubId: string
@@ -73,6 +75,10 @@ export interface HubOptions {
   participants?: WipeParticipant[]
   /** The USB HID bus (node-hid unless a test passes a fake at this interface). */
   hidTransport?: HidTransport
+  /** Asks whoever started the hub to stop it and start it again from the current slot. */
+  restart?: (reason: string) => void
+  /** Test-only seams (never reachable from config, env or flags). */
+  test?: { update?: UpdateTestDeps }
 }
 
 
@@ -170,6 +176,20 @@ async function startHubOnce(config: Config, log: Logger, opts: HubOptions & { on
     const owner = await OwnerService.open(store, { setupCode: () => identity.setupCode, markClaimed: (c) => identity.setClaimed(c), clock: systemClock })
     if (owner.claimed !== identity.claimed) await identity.setClaimed(owner.claimed)
     const states = new DeviceStateCache(broker.bus)
+    const updates = await assembleUpdates({
+      config,
+      store,
+      appRoot: packageRoot(),
+      installed: info.version,
+      clock: systemClock,
+      random: Math.random,
+      log,
+      restart: (reason) => (opts.restart ?? ((r) => log.warn({ reason: r }, 'restart needed: start the hub again')))(reason),
+      lockdown: async (on) => firewall?.setLockdown(on),
+      publish: (topic, payload, retain) => broker.bus.publish(topic, payload, { retain, qos: 1 }),
+      ...(opts.test?.update ? { test: opts.test.update } : {}),
+    })
+    closers.push(() => updates.service.close())
     const sessions = new SessionStore(systemClock)
     const consent = await ConsentLedger.open(store, { clock: systemClock })
     const history = await StateHistory.open({ dataDir: config.dataDir, sealer: store.sealer, clock: systemClock, log: log.child({ module: 'history' }), settings: config.privacy, bus: broker.bus })
@@ -222,6 +242,8 @@ async function startHubOnce(config: Config, log: Logger, opts: HubOptions & { on
       deleteDevice: (id) => personal.deleteDevice(id),
       privacy: { personal, consent, history, wipe: { request: requestWipe, receipt: () => wipe.receipt() }, historyDays: config.privacy.historyDays },
       assets: await loadAssets(path.join(packageRoot(), 'web-ui', 'dist')),
+      update: updates,
+      securityTxt: { supportEnd: SUPPORT_END },
     })
     closers.push(() => web.close())
     Object.assign(
@@ -241,6 +263,7 @@ async function startHubOnce(config: Config, log: Logger, opts: HubOptions & { on
       }),
       privacyAdminMethods({ wipe: requestWipe, receipt: () => wipe.receipt(), pending: () => wipe.pendingWipe }),
       pairingMethods(zigbee),
+      updateMethods(updates),
     )
     // Before any listener opens: a wipe being finished calls its participants, writes the receipt.
     await wipe.completePending()
@@ -277,6 +300,17 @@ async function startHubOnce(config: Config, log: Logger, opts: HubOptions & { on
     closers.push(() => fw.close())
     const addresses = new DeviceAddresses((devices) => void fw.setIpDevices(devices))
     broker.onDeviceSeen((id, address) => addresses.seen(id, address))
+    // Software integrity (EN 303 645 5.7-1): hashed against the signed manifest in the
+    // background; a mismatch alerts and locks the network down. Then settle a trial of this
+    // version (health check → keep it or roll back) and schedule update checks.
+    void updates.integrity.run().catch((err) => log.error({ err }, 'integrity check could not run'))
+    await updates.service.start({
+      ca: identity.tls.ca,
+      servername: 'localhost',
+      mqtts: { host: config.mqtt.host, port: ports.mqtts },
+      https: { host: config.http.host, port: ports.https },
+      dataDir: config.dataDir,
+    })
     accounts.on('revoked', (username) => accounts.get(username) === undefined && addresses.forget(username))
 
     // --- The hub's own USB HID button (issue 5 item 10). Absent or unplugged is normal: the

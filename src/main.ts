@@ -7,6 +7,7 @@ import { owner } from './cli/owner.js'
 import { policy } from './cli/policy.js'
 import { wipe } from './cli/wipe.js'
 import { pair } from './cli/pair.js'
+import { update } from './cli/update.js'
 import { configHelp, USAGE } from './cli/help.js'
 import { processIo, reportError, type Io } from './cli/output.js'
 import type { Config } from './core/config-schema.js'
@@ -38,6 +39,9 @@ function banner(hub: RunningHub, config: Config, json: boolean, env: NodeJS.Proc
   return lines.join('\n')
 }
 
+/** Exit status that asks the slot launcher to start the hub again (docs/updates.md). */
+const EXIT_RESTART = 99
+
 /** `hearth run`: start, print where setup is once, stop cleanly on SIGINT/SIGTERM in < 2 s. */
 async function run(config: Config, json: boolean, io: Io, log: Logger, env: NodeJS.ProcessEnv): Promise<number> {
   process.umask(0o077)
@@ -45,10 +49,15 @@ async function run(config: Config, json: boolean, io: Io, log: Logger, env: Node
   // Loaded only to run the hub: CLI commands stay quick to start.
   const { startHub } = await import('./hub.js')
   let fatal: (code: number) => void = () => {}
+  // An installed update (or a rollback) asks to be started again from the current slot: stop
+  // like on SIGTERM and exit EXIT_RESTART, which the slot launcher (bin/hearth-launch.mjs) restarts.
+  let restartWith: ((reason: string) => void) | undefined
+  let pendingRestart: string | undefined
   const hub = await startHub(config, log, {
     // Tests only: slows the factory wipe's steps so a test can SIGKILL it at each of them.
     wipeStepDelayMs: Number(env.HEARTH_TEST_WIPE_STEP_DELAY_MS ?? 0) || 0,
     onFatal: () => fatal(70),
+    restart: (reason) => (restartWith ? restartWith(reason) : (pendingRestart = reason)),
   })
   log.info({ ms: Math.round(performance.now() - t0), ...hub.status().listeners }, 'hub ready')
   io.out(banner(hub, config, json, process.env))
@@ -72,6 +81,13 @@ async function run(config: Config, json: boolean, io: Io, log: Logger, env: Node
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
+    restartWith = (reason) => {
+      if (stopping) return
+      stopping = true
+      log.warn({ reason }, 'restarting')
+      void hub.stop().then(() => resolve(EXIT_RESTART))
+    }
+    if (pendingRestart) restartWith(pendingRestart)
   })
 }
 
@@ -87,7 +103,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = proc
       return 0
     }
     const isManage = command === 'device' || command === 'account'
-    if (command !== 'run' && !isManage && !['owner', 'policy', 'firewall-apply', 'wipe', 'pair'].includes(command) && !COMMANDS[command]) throw new HubError('HUB_ERR_USAGE', `unknown command ${command} (see hearth --help)`)
+    if (command !== 'run' && !isManage && !['owner', 'policy', 'firewall-apply', 'wipe', 'pair', 'update'].includes(command) && !COMMANDS[command]) throw new HubError('HUB_ERR_USAGE', `unknown command ${command} (see hearth --help)`)
     const config = await loadConfig(args.configFlags, env)
     if (command === 'run') {
       const log = createRootLogger(config.log.level, 2)
@@ -108,10 +124,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = proc
       return 0
     }
     if (command === 'policy') await policy(config, args.positional, json, io)
+    else if (command === 'update') await update(config, args, json, io)
     else if (isManage) await manage(command, config, args, json, io)
     else if (command === 'owner') await owner(config, args, json, io)
     else if (command === 'wipe') await wipe(config, args, json, io)
     else if (command === 'pair') await pair(config, args, json, io)
+    else if (command === 'update') await update(config, args, json, io)
     else await COMMANDS[command]!(config, json, io)
     return 0
   } catch (err) {

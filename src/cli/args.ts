@@ -14,7 +14,7 @@ export interface ParsedArgs {
 }
 
 const CONFIG_FLAGS = new Set(configLeaves().map((l) => l.flag))
-const BOOLEAN_FLAGS = new Set(['--json', '--help', '-h', '--yes'])
+const BOOLEAN_FLAGS = new Set(['--json', '--help', '-h', '--yes', '--allow-downgrade'])
 
 /**
  * A small, strict argv parser: `--flag value`, `--flag=value`; unknown flags are an error

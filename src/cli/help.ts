@@ -20,6 +20,14 @@ Commands:
   pair status | close the pairing countdown and recent security alerts / close pairing now
   pair install-code IEEE CODE    register a Zigbee device's install code (CRC-checked)
   policy show         the host firewall: in force or not, each rule with the reason for it
+  update status       installed version and its integrity, available update and what it fixes,
+                      the last update's outcome (rolled back: why)
+  update check        look at update.source now (verifies, installs nothing)
+  update apply [BUNDLE] [--allow-downgrade]
+                      verify and install BUNDLE (or the available update) into the other slot,
+                      restart into it; rolled back if its health check fails
+  update auto on|off | postpone DAYS    automatic checks
+  update ack          acknowledge an integrity alert (lifts the network lockdown)
   firewall-apply      (hearth-firewall.service only) apply the state the hub wrote; needs CAP_NET_ADMIN
   wipe --yes          factory wipe: erase every personal data and secret, back to first-run state
   owner reset         set a new owner password with the setup code (read from stdin); ends web sessions

@@ -97,6 +97,21 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    update: Type.Object(
+      {
+        source: Type.String({
+          maxLength: 1024,
+          default: '',
+          description: 'Where updates come from: an HTTPS URL of a bundle, or a local bundle file or directory of bundles; empty: none configured.',
+        }),
+        autoCheck: Type.Boolean({ default: true, description: 'Check the source at start and about daily (the owner can turn it off or postpone it in the UI).' }),
+        intervalHours: Count(24, 1, 24, 'Hours between automatic checks (less up to 10 % jitter).'),
+        slotsDir: Type.String({ maxLength: 200, default: '', description: 'A/B app slots root (the image: /opt/hearth/slots); empty: this hub does not install updates.' }),
+        healthDeadlineSeconds: Count(120, 10, 3600, 'Seconds a new version has to pass its health check before it is rolled back.'),
+        maxBundleMegabytes: Count(512, 1, 4096, 'Largest update bundle accepted, in MiB.'),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     zigbee: Type.Object(
       {
         port: Type.String({

@@ -102,6 +102,7 @@ export function resolveConfig(src: ConfigSources): Config {
   }
   const config = raw as Config
   config.dataDir = path.resolve(src.baseDir, config.dataDir)
+  if (config.update.slotsDir) config.update.slotsDir = path.resolve(src.baseDir, config.update.slotsDir)
   return config
 }
 

@@ -26,6 +26,9 @@ export const ERRORS = {
   HUB_ERR_CLAIMED: { exit: 65, http: 409 },
   HUB_ERR_FIREWALL_STATE: { exit: 65, http: 400 },
   HUB_ERR_FIREWALL_APPLY: { exit: 69, http: 503 },
+  HUB_ERR_UPDATE_REFUSED: { exit: 65, http: 422 },
+  HUB_ERR_UPDATE_FAILED: { exit: 70, http: 500 },
+  HUB_ERR_UPDATE_UNAVAILABLE: { exit: 69, http: 503 },
   HUB_ERR_INTERNAL: { exit: 70, http: 500 },
   // Zigbee coordinator (ZNP): no answer in time; the stick is not there; the stick refused.
   HUB_ERR_ZIGBEE_TIMEOUT: { exit: 75, http: 504 },

@@ -50,9 +50,10 @@ const grants = (pubAllow: string[], subAllow: string[]): Grants => ({
  *
  * - `device` (needs `deviceId`): publish `hearth/<id>/state` and `hearth/<id>/availability`,
  *   subscribe `hearth/<id>/set`. Only its own id, never a wildcard.
- * - `integration` (Home Assistant, Node-RED): subscribe every device's state and availability
- *   `homeassistant/#` (discovery configs) and `hearth/+/error`, where the hub says a command
- *   could not be delivered (a Zigbee device that did not acknowledge it); publish `hearth/+/set` (commands) and
+ * - `integration` (Home Assistant, Node-RED): subscribe every device's state and availability,
+ *   `hearth/+/error` (where the hub says a command could not be delivered: a Zigbee device that
+ *   did not acknowledge it), the hub's alerts (`hearth/$hub/alert`, retained; only the hub
+ *   publishes there) and `homeassistant/#` (discovery configs); publish `hearth/+/set` (commands) and
  *   `homeassistant/status`, where Home Assistant publishes its birth (`online`) and last-will
  *   (`offline`) messages; the hub watches it to re-send discovery configs after HA restarts.
  *   Integrations may not publish discovery configs themselves: only the hub describes devices.
@@ -71,7 +72,7 @@ export function grantsFor(role: Role, opts: { deviceId?: string; custom?: Grants
       return grants([`hearth/${id}/state`, `hearth/${id}/availability`], [`hearth/${id}/set`])
     }
     case 'integration':
-      return grants(['hearth/+/set', 'homeassistant/status'], ['hearth/+/state', 'hearth/+/availability', 'hearth/+/error', 'homeassistant/#'])
+      return grants(['hearth/+/set', 'homeassistant/status'], ['hearth/+/state', 'hearth/+/availability', 'hearth/+/error', 'homeassistant/#', 'hearth/$hub/alert'])
     case 'custom': {
       const c = opts.custom
       if (!c) throw new HubError('HUB_ERR_BAD_REQUEST', 'custom account needs explicit grants')

@@ -69,3 +69,37 @@ export async function shredFile(file: string): Promise<void> {
   }
   await removeDurable(file)
 }
+
+/**
+ * Streams chunks into a new file durably: a temp file (created exclusively) that is fsynced and
+ * renamed into place, then the directory fsynced. `maxBytes` bounds what a source may write
+ * (a download); over it, the temp file is removed and the promise rejects. Used where a file is
+ * too large to hold in memory (update bundles) — the same guarantees as {@link writeFileDurable}.
+ */
+export async function writeStreamDurable(
+  file: string,
+  chunks: AsyncIterable<Uint8Array>,
+  opts: { mode?: number; maxBytes?: number; onProgress?: (bytes: number) => void } = {},
+): Promise<number> {
+  const tmp = `${file}.tmp-${process.pid}`
+  await fsp.rm(tmp, { force: true })
+  const fh = await fsp.open(tmp, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL, opts.mode ?? 0o600)
+  let bytes = 0
+  try {
+    for await (const chunk of chunks) {
+      bytes += chunk.length
+      if (opts.maxBytes !== undefined && bytes > opts.maxBytes) throw new RangeError(`more than ${opts.maxBytes} bytes`)
+      await fh.write(chunk)
+      opts.onProgress?.(bytes)
+    }
+    await fh.sync()
+  } catch (err) {
+    await fh.close()
+    await fsp.rm(tmp, { force: true })
+    throw err
+  }
+  await fh.close()
+  await fsp.rename(tmp, file)
+  await fsyncDir(path.dirname(file))
+  return bytes
+}

@@ -9,6 +9,7 @@ import type { SecurityLog } from '../monitor/security-log.js'
 import type { Session, SessionStore } from './sessions.js'
 import type { PrivacyWebDeps } from './routes/privacy.js'
 import type { PairingService } from '../pairing/pairing.js'
+import type { UpdateParts } from '../update/assemble.js'
 
 /** Everything the routes use, passed in by the composition root. */
 export interface WebDeps {
@@ -37,6 +38,10 @@ export interface WebDeps {
   privacy: PrivacyWebDeps
   /** Static UI files, path → bytes (loaded at start; nothing is read from disk per request). */
   assets: Map<string, { body: Buffer; type: string }>
+  /** Updates and software integrity (routes/update.ts); absent in tests that do not need them. */
+  update?: UpdateParts
+  /** For /.well-known/security.txt (RFC 9116). */
+  securityTxt?: { supportEnd: string }
 }
 
 export const COOKIE = '__Host-hearth'

@@ -9,6 +9,7 @@ import { deviceRoutes } from './routes/devices.js'
 import { privacyRoutes } from './routes/privacy.js'
 import { systemRoutes } from './routes/system.js'
 import { pairingRoutes } from './routes/pairing.js'
+import { updateRoutes } from './routes/update.js'
 import { csrfMatches } from './sessions.js'
 
 export type { WebDeps } from './context.js'
@@ -70,6 +71,7 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   deviceRoutes(app, deps)
   privacyRoutes(app, deps)
   pairingRoutes(app, deps)
+  updateRoutes(app, deps)
   app.get('/api/v1/openapi.json', async () => openapi())
 
   // The UI: a fixed set of files loaded at start; no path is ever joined with request input.

@@ -296,6 +296,6 @@ t.test('the UI in headless Chromium: claim → add → live state → rename →
     [],
     'no other console errors',
   )
-  const expected = new Set(['POST /api/v1/claim 400', 'POST /api/v1/pairing 409', 'PUT /api/v1/password 403', 'GET /api/v1/session 401', 'GET /api/v1/security 401', 'POST /api/v1/session 401', 'POST /api/v1/session 429', `GET /api/v1/devices/${id} 404`])
+  const expected = new Set(['POST /api/v1/claim 400', 'POST /api/v1/pairing 409', 'PUT /api/v1/password 403', 'GET /api/v1/session 401', 'GET /api/v1/security 401', 'GET /api/v1/update 401', 'POST /api/v1/session 401', 'POST /api/v1/session 429', `GET /api/v1/devices/${id} 404`])
   t.same(problems.httpErrors.filter((e) => !expected.has(e)), [], 'no unexpected HTTP errors')
 })

@@ -2,7 +2,7 @@ import t from 'tap'
 import { startTestHub } from '../helpers/test-hub.js'
 import { GOOD_PASSWORD, WebClient } from '../helpers/web-client.js'
 
-const PUBLIC = new Set(['GET /api/v1/health', 'GET /api/v1/setup', 'POST /api/v1/claim', 'POST /api/v1/session'])
+const PUBLIC = new Set(['GET /api/v1/health', 'GET /api/v1/setup', 'POST /api/v1/claim', 'POST /api/v1/session', 'GET /.well-known/security.txt'])
 
 t.test('route table: no session → 401 (but the allow-list); no or forged CSRF → 403; schemas everywhere', async (t) => {
   const h = await startTestHub(t)

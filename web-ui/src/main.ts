@@ -9,6 +9,7 @@ import { privacyPage } from './privacy.js'
 import { startLive, stopLive } from './live.js'
 import { loginPage, setupPage } from './setup.js'
 import { announce, clearOldAnnouncement, heading } from './ui.js'
+import { integrityBanner, updatePage } from './update.js'
 
 interface Route {
   path: RegExp
@@ -28,6 +29,7 @@ const ROUTES: Route[] = [
   { path: /^security$/, title: 'Security', page: securityPage },
   { path: /^privacy$/, title: 'Privacy', page: privacyPage },
   { path: /^about$/, title: 'About', page: aboutPage },
+  { path: /^updates$/, title: 'Updates', page: updatePage },
   { path: /^password$/, title: 'Change password', page: passwordPage },
 ]
 
@@ -107,6 +109,8 @@ async function boot(): Promise<void> {
     return
   }
   if (loggedIn()) startLive()
+  window.addEventListener('hashchange', () => loggedIn() && void integrityBanner(main))
+  if (loggedIn()) void integrityBanner(main)
   window.addEventListener('hashchange', route)
   route()
 }
