@@ -23,6 +23,8 @@ import { SessionStore } from './web/sessions.js'
 import { OwnerService } from './owner/owner.js'
 import { DeviceStateCache } from './devices/state-cache.js'
 import { LoginThrottle } from './policy/login-throttle.js'
+import { UplinkService } from './uplink/service.js'
+import { uplinkAdminMethods } from './uplink/admin.js'
 
 export interface HubStatus {
   hubId: string
@@ -103,6 +105,19 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
     const owner = await OwnerService.open(store, { setupCode: () => identity.setupCode, markClaimed: (c) => identity.setClaimed(c), clock: systemClock })
     if (owner.claimed !== identity.claimed) await identity.setClaimed(owner.claimed)
     const states = new DeviceStateCache(broker.bus)
+    // Optional uplink (off until the owner enables it); it only listens on the bus.
+    const uplink = await UplinkService.open({
+      config: config.uplink,
+      hubId: identity.hubId,
+      store,
+      bus: broker.bus,
+      kindOf: (id) => accounts.kindOf(id),
+      maxPayloadBytes: config.mqtt.maxPacketBytes,
+      clock: systemClock,
+      random: Math.random,
+      log: log.child({ module: 'uplink' }),
+    })
+    closers.push(() => uplink.close())
     const sessions = new SessionStore(systemClock)
     const web = createWebServer({
       tls: identity.tls,
@@ -133,6 +148,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
         caFingerprint: fingerprint(identity.tls.ca),
         ca: identity.tls.ca,
       }),
+      uplink,
       publishCommand: (id, payload) => broker.bus.publish(`hearth/${id}/set`, payload, { retain: false, qos: 1 }),
       assets: await loadAssets(path.join(packageRoot(), 'web-ui', 'dist')),
     })
@@ -148,6 +164,7 @@ export async function startHub(config: Config, log: Logger): Promise<RunningHub>
         onOwnerReset: () => sessions.destroyOthers(undefined),
         policy: () => firewall?.status(),
       }),
+      uplinkAdminMethods(uplink),
     )
 
     ports.mqtts = (await broker.handle.listen()).mqtts

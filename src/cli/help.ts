@@ -18,6 +18,9 @@ Commands:
   account list | remove NAME | rotate NAME
   policy show         the host firewall: in force or not, each rule with the reason for it
   firewall-apply      (hearth-firewall.service only) apply the state the hub wrote; needs CAP_NET_ADMIN
+  uplink status | disable        the optional uplink to a remote MQTT broker; disable withdraws consent at once
+  uplink enable --username NAME [--ca-file PEM]
+                                 turn it on (password on stdin; records the owner's consent)
   owner reset         set a new owner password with the setup code (read from stdin); ends web sessions
   help                show this help
 

@@ -6,6 +6,7 @@ import type { DeviceStateCache } from '../devices/state-cache.js'
 import type { OwnerService } from '../owner/owner.js'
 import type { LoginThrottle } from '../policy/login-throttle.js'
 import type { Session, SessionStore } from './sessions.js'
+import type { UplinkApi } from './routes/uplink.js'
 
 /** Everything the routes use, passed in by the composition root. */
 export interface WebDeps {
@@ -23,6 +24,8 @@ export interface WebDeps {
   mqtt: () => { host: string; port: number; caFingerprint: string; ca: string }
   /** Publishes a validated command to a device as the hub (`hearth/<id>/set`). */
   publishCommand: (deviceId: string, payload: string) => Promise<void>
+  /** The optional uplink (status, owner's enable/disable). */
+  uplink?: UplinkApi
   /** Static UI files, path → bytes (loaded at start; nothing is read from disk per request). */
   assets: Map<string, { body: Buffer; type: string }>
 }

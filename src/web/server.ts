@@ -7,6 +7,7 @@ import { collectOpenApi } from './openapi.js'
 import { authRoutes } from './routes/auth.js'
 import { deviceRoutes } from './routes/devices.js'
 import { systemRoutes } from './routes/system.js'
+import { uplinkRoutes } from './routes/uplink.js'
 import { csrfMatches } from './sessions.js'
 
 export type { WebDeps } from './context.js'
@@ -66,6 +67,7 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   systemRoutes(app, deps)
   authRoutes(app, deps)
   deviceRoutes(app, deps)
+  uplinkRoutes(app, deps.uplink)
   app.get('/api/v1/openapi.json', async () => openapi())
 
   // The UI: a fixed set of files loaded at start; no path is ever joined with request input.
