@@ -3,8 +3,9 @@
 import { benchBroker } from './broker.js'
 import { benchStart } from './start.js'
 import { benchWeb } from './web.js'
+import { benchOutage } from './outage.js'
 
-const SUITES: Record<string, () => Promise<void>> = { start: benchStart, broker: benchBroker, web: benchWeb }
+const SUITES: Record<string, () => Promise<void>> = { start: benchStart, broker: benchBroker, web: benchWeb, outage: benchOutage }
 
 const wanted = process.argv.slice(2)
 for (const name of wanted.length ? wanted : Object.keys(SUITES)) {

@@ -133,21 +133,40 @@ export class AccountService extends EventEmitter<Events> {
 
   /**
    * Applies a change to a copy, writes it durably, and only then makes it live: if the write
-   * fails, neither the store nor the running broker sees the change.
+   * fails, neither the store nor the running broker sees the change. Changes that arrive while a
+   * write is in progress are applied together on top of it (one coalesced write): concurrent
+   * commits never start from the same snapshot, so none is lost.
    */
-  private async commit(change: (next: Map<string, AccountRecord>) => unknown): Promise<void> {
-    const next = new Map(this.byName)
-    change(next)
-    const previous = this.doc.data
-    this.doc.data = { accounts: [...next.values()] }
-    try {
-      await this.doc.write()
-    } catch (err) {
-      this.doc.data = previous
-      throw err
+  private commit(change: (next: Map<string, AccountRecord>) => unknown): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pendingCommits.push({ change, resolve, reject })
+      if (!this.committing) void this.drainCommits()
+    })
+  }
+
+  private pendingCommits: Array<{ change: (next: Map<string, AccountRecord>) => unknown; resolve: () => void; reject: (e: unknown) => void }> = []
+  private committing = false
+
+  private async drainCommits(): Promise<void> {
+    this.committing = true
+    while (this.pendingCommits.length > 0) {
+      const batch = this.pendingCommits.splice(0)
+      const next = new Map(this.byName)
+      for (const c of batch) c.change(next)
+      const previous = this.doc.data
+      this.doc.data = { accounts: [...next.values()] }
+      try {
+        await this.doc.write()
+      } catch (err) {
+        this.doc.data = previous
+        for (const c of batch) c.reject(err)
+        continue
+      }
+      this.byName.clear()
+      for (const [k, v] of next) this.byName.set(k, v)
+      for (const c of batch) c.resolve()
     }
-    this.byName.clear()
-    for (const [k, v] of next) this.byName.set(k, v)
+    this.committing = false
   }
 
   private now(): string {

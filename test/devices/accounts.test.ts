@@ -24,3 +24,15 @@ t.test('a change whose durable write fails changes nothing: not the store, not t
   t.same(accounts.devices().map((d) => d.name), ['Kept'], 'no half-made device, none removed')
   t.ok(accounts.verify(kept.id, kept.token), 'the old token still works: the rotation did not happen')
 })
+
+t.test('concurrent changes are all kept: each commit builds on the last, writes coalesce', async (t) => {
+  const dir = path.join(tmpDir(), 'data')
+  const store = await Store.open(dir, silentLogger)
+  t.teardown(() => store.close())
+  const accounts = await AccountService.open(store, { tokenKey: randomBytes(32), random: randomBytes, clock: systemClock })
+  const added = await Promise.all(Array.from({ length: 50 }, (_, i) => accounts.addDevice(`Dev ${i}`, 'switch')))
+  t.equal(accounts.devices().length, 50, 'all 50 live')
+  t.ok(added.every((d) => accounts.verify(d.id, d.token)), 'every token verifies')
+  const again = await AccountService.open(store, { tokenKey: randomBytes(32), random: randomBytes, clock: systemClock })
+  t.equal(again.devices().length, 50, 'all 50 on disk')
+})
