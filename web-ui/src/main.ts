@@ -7,6 +7,7 @@ import { homePage } from './home.js'
 import { aboutPage, pairingPage, passwordPage, privacyPage, securityPage } from './info.js'
 import { startLive, stopLive } from './live.js'
 import { loginPage, setupPage } from './setup.js'
+import { uplinkPage } from './uplink.js'
 import { announce, clearOldAnnouncement, heading } from './ui.js'
 
 interface Route {
@@ -27,6 +28,7 @@ const ROUTES: Route[] = [
   { path: /^security$/, title: 'Security', page: securityPage },
   { path: /^privacy$/, title: 'Privacy', page: privacyPage },
   { path: /^about$/, title: 'About', page: aboutPage },
+  { path: /^uplink$/, title: 'Uplink', page: uplinkPage },
   { path: /^password$/, title: 'Change password', page: passwordPage },
 ]
 
