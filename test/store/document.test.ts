@@ -91,3 +91,22 @@ t.test('migrations run in order and the result is written back', async (t) => {
   t.same(await doc.read(), { name: 'x', rooms: [], v3: true })
   t.match(await fsp.readFile(path.join(dir, 'a.json'), 'utf8'), /"schema":3/)
 })
+
+t.test('after an unclean stop: temp files of interrupted writes are removed and logged; the documents load', async (t) => {
+  const { Store } = await import('../../src/store/store.js')
+  const dir = path.join(tmp(), 'data')
+  const first = await Store.open(dir, silentLogger)
+  const doc = await first.document<{ n: number }>({ name: 'a.json', schema: 1 }, () => ({ n: 0 }))
+  doc.data.n = 7
+  await doc.write()
+  first.close()
+  writeFileSync(path.join(dir, 'a.json.tmp-4242'), '{"torn')
+  writeFileSync(path.join(dir, 'a.json.prev-tmp-4242'), '')
+  const { log, warnings } = capture()
+  const store = await Store.open(dir, log)
+  t.teardown(() => store.close())
+  await store.removeLeftovers()
+  t.same(readdirSync(dir).filter((f) => f.includes('tmp-')), [], 'leftovers gone')
+  t.equal(warnings.filter((w) => /unclean stop/.test(w)).length, 2, 'each removal logged')
+  t.equal((await store.document<{ n: number }>({ name: 'a.json', schema: 1 }, () => ({ n: 0 }))).data.n, 7, 'the last durable write loads')
+})
