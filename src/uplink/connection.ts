@@ -1,4 +1,4 @@
-import mqtt, { type MqttClient } from 'mqtt'
+import type { MqttClient } from 'mqtt'
 import type { Clock, TimerHandle } from '../core/clock.js'
 import type { Logger } from '../core/log.js'
 import { Backoff, type BackoffOptions } from '../policy/backoff.js'
@@ -102,7 +102,15 @@ export class UplinkConnection {
     this.state = 'connecting'
     this.attempts++
     this.nextAt = undefined
-    const client = mqtt.connect(t.url, {
+    // mqtt.js is loaded only once the uplink is used: a hub without it starts faster.
+    void import('mqtt').then(
+      (mqtt) => gen === this.generation && this.connect(mqtt.connect, t, gen),
+      (err: Error) => gen === this.generation && ((this.lastError = err.message), (this.state = 'off')),
+    )
+  }
+
+  private connect(connect: typeof import('mqtt').connect, t: UplinkTarget, gen: number): void {
+    const client = connect(t.url, {
       clientId: t.clientId,
       username: t.username,
       password: t.password,
