@@ -9,7 +9,7 @@ import { checkPublishContent } from '../policy/publish-content.js'
 import { TokenBucket } from '../policy/token-bucket.js'
 import { localCommandOf, parseUplinkTopics, prefixProblem } from '../policy/uplink.js'
 import type { Doc, Store } from '../store/store.js'
-import { UplinkConsentStore, type ConsentPort, type ConsentRecord } from './consent.js'
+import { UplinkConsentStore, type ConsentPort } from './consent.js'
 import { UplinkConnection, type ConnectionState } from './connection.js'
 import { UPLINK_DOC, UPLINK_QUEUE_DOC, type UplinkDoc } from './docs.js'
 import { QueuePersister } from './persister.js'
@@ -59,6 +59,9 @@ export class UplinkService {
     private readonly persister: QueuePersister,
     queue: OutboundQueue,
     filters: string[],
+    private readonly consent: ConsentPort,
+    /** Our own ledger, when no other was given: it can also say who consented and when. */
+    private readonly ledger: UplinkConsentStore | undefined,
   ) {
     const { config, clock } = deps
     this.queue = queue
@@ -88,16 +91,16 @@ export class UplinkService {
     queue.restore(qdoc.data)
     const persister = new QueuePersister(queue, qdoc, { clock: deps.clock, log: deps.log, intervalMs: config.persistIntervalMs })
     const doc = await deps.store.document(UPLINK_DOC, () => ({ credential: null, ca: null }))
-    const service = new UplinkService(deps, doc, persister, queue, topics.filters)
-    deps.consent ??= await UplinkConsentStore.open(deps.store, deps.clock)
+    const ledger = deps.consent ? undefined : await UplinkConsentStore.open(deps.store, deps.clock)
+    const service = new UplinkService(deps, doc, persister, queue, topics.filters, deps.consent ?? ledger!, ledger)
     // Subscribed once; the handler only queues (synchronously) while the uplink is on.
     for (const f of topics.filters) deps.bus.subscribe(f, (topic, payload) => service.local(topic, payload))
-    if (service.consent().isGranted(UPLINK_PURPOSE)) service.startFlow()
+    if (service.consent.isGranted(UPLINK_PURPOSE)) service.startFlow()
     return service
   }
 
   status(): UplinkStatus {
-    const rec = (this.consent() as Partial<UplinkConsentStore>).record?.(UPLINK_PURPOSE) as ConsentRecord | undefined
+    const rec = this.ledger?.record(UPLINK_PURPOSE)
     return {
       enabled: this.running,
       configured: this.deps.config.url !== '',
@@ -135,7 +138,7 @@ export class UplinkService {
       this.doc.data = previous
       throw err
     }
-    await this.consent().grant(UPLINK_PURPOSE, { by, what: `forward ${this.filters.join(', ')} to ${config.url} as ${req.username}; take commands from ${this.prefix}/hearth/+/set` })
+    await this.consent.grant(UPLINK_PURPOSE, { by, what: `forward ${this.filters.join(', ')} to ${config.url} as ${req.username}; take commands from ${this.prefix}/hearth/+/set` })
     this.deps.log.info({ by, url: config.url, topics: this.filters }, 'uplink enabled by the owner (consent recorded)')
     this.startFlow()
     return this.status()
@@ -154,7 +157,7 @@ export class UplinkService {
       this.doc.data = previous
       throw err
     }
-    await this.consent().withdraw(UPLINK_PURPOSE)
+    await this.consent.withdraw(UPLINK_PURPOSE)
     this.deps.log.info({ by }, 'uplink disabled by the owner (consent withdrawn; queue and credential discarded)')
     return this.status()
   }
@@ -163,10 +166,6 @@ export class UplinkService {
     this.stopFlow()
     await this.persister.flush()
     this.persister.close()
-  }
-
-  private consent(): ConsentPort {
-    return this.deps.consent!
   }
 
   private startFlow(): void {
@@ -194,7 +193,7 @@ export class UplinkService {
 
   /** From the local bus: queue and move on; never awaits anything. */
   private local(topic: string, payload: Buffer): void {
-    if (!this.running || !this.consent().isGranted(UPLINK_PURPOSE)) return
+    if (!this.running || !this.consent.isGranted(UPLINK_PURPOSE)) return
     this.queue.push(topic, Buffer.from(payload))
     this.persister.touch()
     this.connection.kick()
