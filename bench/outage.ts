@@ -167,8 +167,9 @@ export async function benchOutage(): Promise<void> {
     const ref = await aedesCase(children)
     const row = (name: string, r: Row) => ({
       case: name,
-      'down ms': Math.round(r.downMs),
+      'down ms (stop→ready)': Math.round(r.downMs),
       'all back ms': Math.round(r.backMs),
+      'back after ready ms': Math.round(r.backMs - r.downMs),
       'peak attempts/100ms': `${peakPerWindow(r.report.attempts, r.t0)} (${((peakPerWindow(r.report.attempts, r.t0) / DEVICES) * 100).toFixed(1)} %)`,
       'peak connects/100ms': peakPerWindow(r.report.connects, r.t0),
       attempts: r.report.attempts.length,
