@@ -123,3 +123,21 @@ t.test('uplink web API: owner only, CSRF on changes, bad bodies refused with a c
   t.equal(off.status, 200)
   t.equal(off.body.enabled, false)
 })
+
+t.test('uplink queue survives a restart (saved on its write budget) and keeps its drop count', async (t) => {
+  const gone = await startRemoteBroker({ host: '127.0.0.1', username: 'u', password: PASSWORD })
+  await gone.close() // the remote is unreachable for the whole test
+  const flags = { '--uplink-url': `mqtts://127.0.0.1:${gone.port}`, '--uplink-queue-max-messages': '4', '--uplink-persist-interval-ms': '100' }
+  const h = await startTestHub(t, flags)
+  await h.admin('uplink.enable', { username: 'u', password: PASSWORD, ca: gone.ca })
+  const temp = await h.addDevice('probe', 'temperature')
+  const dev = await h.connect({ clientId: temp.id, username: temp.id, password: temp.token })
+  for (let i = 0; i < 6; i++) await dev.publishAsync(`hearth/${temp.id}/state`, JSON.stringify({ temperature: i }), { qos: 1, retain: true })
+  await until('queued', async () => (await h.admin('uplink.status')).queue.messages === 4)
+  await h.stop()
+  const again = await startTestHub(t, flags, h.dataDir)
+  const s = await again.admin('uplink.status')
+  t.equal(s.enabled, true, 'consent and credential survive the restart')
+  t.equal(s.queue.messages, 4, 'the queue came back')
+  t.equal(s.queue.dropped, 2, 'with its drop count')
+})
