@@ -1,5 +1,6 @@
 import t from 'tap'
 import { collect, nextMessage, startTestHub, subscribe } from '../helpers/test-hub.js'
+import { GOOD_PASSWORD, WebClient } from '../helpers/web-client.js'
 
 t.test('Home Assistant discovery: retained configs per device, re-sent on HA birth, cleared on removal', async (t) => {
   const h = await startTestHub(t)
@@ -40,4 +41,22 @@ t.test('Home Assistant discovery: retained configs per device, re-sent on HA bir
   const after = collect(fresh, 500)
   await subscribe(fresh, { 'homeassistant/#': 0 })
   t.notOk((await after).some((m) => m.topic.includes(plug.id)), 'nothing of the removed device stays retained')
+})
+
+t.test('discovery follows renames, and a burst of adds publishes each config once', async (t) => {
+  const h = await startTestHub(t)
+  const ha = await h.addAccount('homeassistant')
+  const c = await h.connect({ username: ha.username, password: ha.token, clientId: 'homeassistant' })
+  await subscribe(c, { 'homeassistant/#': 0 })
+  const seen = collect(c, 1500)
+  const added = await Promise.all(Array.from({ length: 40 }, (_, i) => h.addDevice(`Plug ${i}`, 'switch')))
+  const configs = (await seen).filter((m) => m.topic.endsWith('/config') && m.payload !== '')
+  t.equal(configs.length, 40, `40 devices added at once → 40 configs, not one per device per change (${configs.length})`)
+  t.equal(new Set(configs.map((m) => m.topic)).size, 40, 'each device once')
+  const plug = added[0]!
+  const renamed = nextMessage(c, `homeassistant/switch/hearth_${plug.id}/state/config`)
+  const web = new WebClient(h.hub.status().listeners.https.port, h.ca)
+  t.equal((await web.post('/api/v1/claim', { setupCode: h.hub.identity.setupCode, name: 'Ada', password: GOOD_PASSWORD })).status, 201)
+  t.equal((await web.request('PATCH', `/api/v1/devices/${plug.id}`, { name: 'Kettle' })).status, 200)
+  t.match(JSON.parse((await renamed).payload), { device: { name: 'Kettle' } }, 'a rename re-sends the config with the new name')
 })

@@ -25,14 +25,30 @@ t.test('a change whose durable write fails changes nothing: not the store, not t
   t.ok(accounts.verify(kept.id, kept.token), 'the old token still works: the rotation did not happen')
 })
 
-t.test('concurrent changes are all kept: each commit builds on the last, writes coalesce', async (t) => {
+t.test('concurrent changes all land: every pipelined add keeps its token, live and after reopening', async (t) => {
   const dir = path.join(tmpDir(), 'data')
+  const tokenKey = randomBytes(32)
   const store = await Store.open(dir, silentLogger)
-  t.teardown(() => store.close())
-  const accounts = await AccountService.open(store, { tokenKey: randomBytes(32), random: randomBytes, clock: systemClock })
-  const added = await Promise.all(Array.from({ length: 50 }, (_, i) => accounts.addDevice(`Dev ${i}`, 'switch')))
-  t.equal(accounts.devices().length, 50, 'all 50 live')
-  t.ok(added.every((d) => accounts.verify(d.id, d.token)), 'every token verifies')
-  const again = await AccountService.open(store, { tokenKey: randomBytes(32), random: randomBytes, clock: systemClock })
-  t.equal(again.devices().length, 50, 'all 50 on disk')
+  const accounts = await AccountService.open(store, { tokenKey, random: randomBytes, clock: systemClock })
+  const first = await accounts.addDevice('First', 'switch')
+  // Fired together, as the admin socket does with pipelined requests: each change must build on
+  // the ones staged before it, not on what happened to be live when it started.
+  const [added, renamed, extra] = await Promise.all([
+    Promise.all(Array.from({ length: 200 }, (_, i) => accounts.addDevice(`dev ${i}`, 'temperature'))),
+    accounts.rename(first.id, 'Renamed'),
+    accounts.addAccount('ha', 'integration'),
+  ])
+  t.equal(renamed.name, 'Renamed')
+  t.equal(new Set(added.map((a) => a.id)).size, 200, 'distinct ids')
+  t.ok(added.every((a) => accounts.verify(a.id, a.token)), 'every token works at once')
+  t.ok(accounts.verify('ha', extra.token) && accounts.verify(first.id, first.token), 'and the others')
+  const dup = await Promise.allSettled([accounts.addAccount('twin', 'integration'), accounts.addAccount('twin', 'integration')])
+  t.same(dup.map((d) => d.status).sort(), ['fulfilled', 'rejected'], 'the same name added twice at once: one wins, one is refused')
+  await store.close()
+  const again = await Store.open(dir, silentLogger)
+  t.teardown(() => again.close())
+  const reopened = await AccountService.open(again, { tokenKey, random: randomBytes, clock: systemClock })
+  t.equal(reopened.devices().length, 201, 'all 201 devices are in the store')
+  t.ok(added.every((a) => reopened.verify(a.id, a.token)), 'and every token still works after a restart')
+  t.equal(reopened.get(first.id)?.name, 'Renamed')
 })
