@@ -1,6 +1,5 @@
 import { createServer as createNetServer, type Server, type Socket } from 'node:net'
 import { createServer as createTlsServer } from 'node:tls'
-import { gateHandshakes } from './handshake-gate.js'
 import { Aedes, type AedesOptions, type Client } from 'aedes'
 import type { Config } from '../core/config-schema.js'
 import type { Logger } from '../core/log.js'
@@ -61,9 +60,6 @@ function capPacketSize(client: Client, max: number, onOversize: () => void): voi
   }
 }
 
-/** TLS handshakes in progress at once; more are shed before any crypto (see handshake-gate.ts). */
-const MAX_PENDING_HANDSHAKES = 64
-
 /** The embedded aedes broker on MQTTS with the hub's certificate; aedes' own guards kept. */
 export async function createBroker(deps: BrokerDeps): Promise<BrokerHandle> {
   const { config, log, stats } = deps
@@ -92,7 +88,7 @@ export async function createBroker(deps: BrokerDeps): Promise<BrokerHandle> {
     })
   }
   const tls = createTlsServer({ ...tlsServerOptions(deps.tls), handshakeTimeout: 10_000 }, accept)
-  gateHandshakes(tls, MAX_PENDING_HANDSHAKES)
+  tls.on('connection', (s: Socket) => s.on('error', () => s.destroy()))
   tls.on('tlsClientError', (err) => log.debug({ code: (err as NodeJS.ErrnoException).code }, 'TLS handshake failed'))
   // Plain TCP only when configured, and then only on loopback (for local tools on the box).
   const plain: Server | undefined = config.plainPort ? createNetServer(accept) : undefined
