@@ -3,11 +3,12 @@
 import { benchBroker } from './broker.js'
 import { benchStart } from './start.js'
 import { benchWeb } from './web.js'
+import { benchOutage } from './outage.js'
 import { benchUpdate } from './update.js'
 import { benchWipe } from './wipe.js'
 import { benchZcl } from './zcl.js'
 
-const SUITES: Record<string, () => Promise<void>> = { start: benchStart, broker: benchBroker, web: benchWeb, zcl: benchZcl, wipe: benchWipe, update: benchUpdate }
+const SUITES: Record<string, () => Promise<void>> = { start: benchStart, broker: benchBroker, web: benchWeb, zcl: benchZcl, wipe: benchWipe, update: benchUpdate, outage: benchOutage }
 
 const wanted = process.argv.slice(2)
 for (const name of wanted.length ? wanted : Object.keys(SUITES)) {

@@ -37,6 +37,8 @@ import { privacyAdminMethods } from './privacy/admin.js'
 import { startZigbee, type ZigbeeStatus } from './drivers/zigbee/assemble.js'
 import { pairingMethods } from './admin/pairing-methods.js'
 import { assembleUpdates, type UpdateTestDeps } from './update/assemble.js'
+import { UplinkService, UPLINK_PURPOSE } from './uplink/service.js'
+import { uplinkAdminMethods } from './uplink/admin.js'
 
 export interface HubStatus {
   hubId: string
@@ -190,8 +192,38 @@ async function startHubOnce(config: Config, log: Logger, opts: HubOptions & { on
       ...(opts.test?.update ? { test: opts.test.update } : {}),
     })
     closers.push(() => updates.service.close())
-    const sessions = new SessionStore(systemClock)
+    // One consent ledger for every purpose (EN 303 645 6-2/6-3); nothing is granted by default.
     const consent = await ConsentLedger.open(store, { clock: systemClock })
+    // Optional uplink (off until the owner enables it); it only listens on the bus.
+    const uplink = await UplinkService.open({
+      consent: {
+        isGranted: (purpose) => consent.isGranted(purpose),
+        grant: (purpose, d) => consent.grant(purpose, d.what, d.by),
+        withdraw: (purpose) => consent.withdraw(purpose),
+      },
+      config: config.uplink,
+      hubId: identity.hubId,
+      store,
+      bus: broker.bus,
+      kindOf: (id) => accounts.kindOf(id),
+      maxPayloadBytes: config.mqtt.maxPacketBytes,
+      clock: systemClock,
+      random: Math.random,
+      log: log.child({ module: 'uplink' }),
+    })
+    closers.push(() => uplink.close())
+    // Withdrawn on the privacy page: the flow stops at once (the ledger emits before it writes)
+    // and the uplink discards its queue and credential.
+    let withdrawing = false
+    consent.on('changed', (purpose, granted) => {
+      if (purpose !== UPLINK_PURPOSE || granted || withdrawing) return
+      withdrawing = true
+      void uplink
+        .disable('owner (consent withdrawn)')
+        .catch((err) => log.warn({ err }, 'uplink: could not discard after consent was withdrawn'))
+        .finally(() => (withdrawing = false))
+    })
+    const sessions = new SessionStore(systemClock)
     const history = await StateHistory.open({ dataDir: config.dataDir, sealer: store.sealer, clock: systemClock, log: log.child({ module: 'history' }), settings: config.privacy, bus: broker.bus })
     closers.push(() => (wipeRequested ? history.discard() : history.close()))
     const personal = new PersonalData({ accounts, owner, states, history, consent, bus: broker.bus, broker, wipe, sessions, wallMs: () => systemClock.wallMs() })
@@ -238,6 +270,7 @@ async function startHubOnce(config: Config, log: Logger, opts: HubOptions & { on
       }),
       pairing: zigbee.pairing,
       installCode: (ieee, code) => zigbee.addInstallCode(ieee, code),
+      uplink,
       publishCommand: (id, payload) => broker.bus.publish(`hearth/${id}/set`, payload, { retain: false, qos: 1 }),
       deleteDevice: (id) => personal.deleteDevice(id),
       privacy: { personal, consent, history, wipe: { request: requestWipe, receipt: () => wipe.receipt() }, historyDays: config.privacy.historyDays },
@@ -264,6 +297,7 @@ async function startHubOnce(config: Config, log: Logger, opts: HubOptions & { on
       privacyAdminMethods({ wipe: requestWipe, receipt: () => wipe.receipt(), pending: () => wipe.pendingWipe }),
       pairingMethods(zigbee),
       updateMethods(updates),
+      uplinkAdminMethods(uplink),
     )
     // Before any listener opens: a wipe being finished calls its participants, writes the receipt.
     await wipe.completePending()

@@ -4,6 +4,7 @@ import { parseArgs } from './cli/args.js'
 import { COMMANDS } from './cli/commands.js'
 import { manage, MANAGE_VALUE_FLAGS } from './cli/manage.js'
 import { owner } from './cli/owner.js'
+import { uplink, UPLINK_VALUE_FLAGS } from './cli/uplink.js'
 import { policy } from './cli/policy.js'
 import { wipe } from './cli/wipe.js'
 import { pair } from './cli/pair.js'
@@ -95,7 +96,7 @@ async function run(config: Config, json: boolean, io: Io, log: Logger, env: Node
 export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = processIo): Promise<number> {
   let json = argv.includes('--json')
   try {
-    const args = parseArgs(argv, MANAGE_VALUE_FLAGS)
+    const args = parseArgs(argv, new Set([...MANAGE_VALUE_FLAGS, ...UPLINK_VALUE_FLAGS]))
     json = args.json
     const command = args.command || 'help'
     if (args.help || command === 'help') {
@@ -103,7 +104,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = proc
       return 0
     }
     const isManage = command === 'device' || command === 'account'
-    if (command !== 'run' && !isManage && !['owner', 'policy', 'firewall-apply', 'wipe', 'pair', 'update'].includes(command) && !COMMANDS[command]) throw new HubError('HUB_ERR_USAGE', `unknown command ${command} (see hearth --help)`)
+    if (command !== 'run' && !isManage && !['owner', 'policy', 'firewall-apply', 'wipe', 'pair', 'update', 'uplink'].includes(command) && !COMMANDS[command]) throw new HubError('HUB_ERR_USAGE', `unknown command ${command} (see hearth --help)`)
     const config = await loadConfig(args.configFlags, env)
     if (command === 'run') {
       const log = createRootLogger(config.log.level, 2)
@@ -130,6 +131,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = proc
     else if (command === 'wipe') await wipe(config, args, json, io)
     else if (command === 'pair') await pair(config, args, json, io)
     else if (command === 'update') await update(config, args, json, io)
+    else if (command === 'uplink') await uplink(config, args, json, io)
     else await COMMANDS[command]!(config, json, io)
     return 0
   } catch (err) {

@@ -3,6 +3,7 @@ import { HubError } from '../core/errors.js'
 import type { AccountService } from '../devices/accounts.js'
 import type { OwnerService } from '../owner/owner.js'
 import { DEVICE_KINDS } from '../policy/device-kinds.js'
+import { DEVICE_RECONNECT } from '../policy/backoff.js'
 import type { AdminMethod } from './server.js'
 
 const Empty = Type.Object({}, { additionalProperties: false })
@@ -49,7 +50,7 @@ export function adminMethods(deps: {
     ),
     'device.add': m<{ name: string; kind: string }>(
       Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }), kind: Type.String({ minLength: 1, maxLength: 32 }) }, { additionalProperties: false }),
-      async (p) => accounts.addDevice(p.name, p.kind),
+      async (p) => ({ ...(await accounts.addDevice(p.name, p.kind)), reconnect: { ...DEVICE_RECONNECT } }),
     ),
     'device.list': m(Empty, async () => accounts.devices()),
     'device.remove': m<{ id: string }>(Id, async (p) => {

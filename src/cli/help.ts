@@ -30,6 +30,9 @@ Commands:
   update ack          acknowledge an integrity alert (lifts the network lockdown)
   firewall-apply      (hearth-firewall.service only) apply the state the hub wrote; needs CAP_NET_ADMIN
   wipe --yes          factory wipe: erase every personal data and secret, back to first-run state
+  uplink status | disable        the optional uplink to a remote MQTT broker; disable withdraws consent at once
+  uplink enable --username NAME [--ca-file PEM]
+                                 turn it on (password on stdin; records the owner's consent)
   owner reset         set a new owner password with the setup code (read from stdin); ends web sessions
   help                show this help
 

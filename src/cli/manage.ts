@@ -48,8 +48,9 @@ export async function manage(noun: 'device' | 'account', config: Config, args: M
       if (noun === 'device') {
         const kind = one(args, '--kind')
         if (!kind) throw new HubError('HUB_ERR_USAGE', 'device add needs --kind (see hearth device kinds)')
-        const r = (await call('add', { name, kind })) as { id: string; token: string }
-        return out(r, `device ${r.id} added\n  username/client id: ${r.id}\n  token: ${r.token}\n${SHOWN_ONCE}`)
+        const r = (await call('add', { name, kind })) as { id: string; token: string; reconnect?: { mode: string; baseMs: number; capMs: number } }
+        const advice = r.reconnect ? `\n  reconnect: ${r.reconnect.mode} jitter, ${r.reconnect.baseMs} ms base, ${r.reconnect.capMs} ms cap (docs/device-makers.md)` : ''
+        return out(r, `device ${r.id} added\n  username/client id: ${r.id}\n  token: ${r.token}${advice}\n${SHOWN_ONCE}`)
       }
       const role = one(args, '--role')
       if (role !== 'integration' && role !== 'custom') throw new HubError('HUB_ERR_USAGE', 'account add needs --role integration|custom')

@@ -7,7 +7,7 @@ import { HubError } from '../core/errors.js'
 import type { Io } from './output.js'
 
 /** Reads lines from stdin (prompting on stderr when a person is typing). */
-async function ask(questions: string[]): Promise<string[]> {
+export async function ask(questions: string[]): Promise<string[]> {
   const rl = createInterface({ input: process.stdin, terminal: false })
   const it = rl[Symbol.asyncIterator]()
   const answers: string[] = []

@@ -112,6 +112,35 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    uplink: Type.Object(
+      {
+        url: Type.String({
+          maxLength: 255,
+          pattern: '^$|^mqtts://[0-9A-Za-z.:\\[\\]_-]+(:[0-9]{1,5})?$',
+          default: '',
+          description: 'Remote MQTT broker for the optional uplink (mqtts://host:port, TLS only); empty: no uplink. Enabling it is the owner\'s decision (web UI or hearth uplink enable).',
+        }),
+        topics: Type.String({
+          maxLength: 1024,
+          pattern: '^[0-9A-Za-z/+#_, -]*$',
+          default: 'hearth/+/state',
+          description: 'Local topic filters forwarded, comma-separated; only device state and availability may be named.',
+        }),
+        remotePrefix: Type.String({
+          maxLength: 128,
+          pattern: '^[0-9A-Za-z/_-]*$',
+          default: '',
+          description: 'Topic prefix on the remote broker (empty: hearth-hubs/<hubId>); commands come back on <prefix>/hearth/<id>/set.',
+        }),
+        keepaliveSeconds: Count(60, 5, 3600, 'MQTT keepalive towards the remote broker; a dead route is noticed within 1.5× this.'),
+        queueMaxMessages: Count(1000, 1, 100000, 'Most messages held for the remote while it is unreachable (oldest dropped first).'),
+        queueMaxBytes: Count(1048576, 1024, 67108864, 'Most bytes held for the remote while it is unreachable (oldest dropped first).'),
+        persistIntervalMs: Count(60000, 100, 3600000, 'The uplink queue is written to disk at most this often.'),
+        backoffBaseMs: Count(1000, 10, 600000, 'First reconnect delay towards the remote (decorrelated jitter grows it).'),
+        backoffCapMs: Count(120000, 100, 3600000, 'Longest reconnect delay towards the remote.'),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     zigbee: Type.Object(
       {
         port: Type.String({

@@ -66,3 +66,11 @@ export class Backoff {
     this.previous = this.opts.baseMs
   }
 }
+
+/**
+ * What the hub recommends to devices for reconnecting to it (EN 303 645 5.9-3), handed out with
+ * every device credential and documented in docs/device-makers.md. Decorrelated jitter spreads a
+ * fleet that lost the hub at the same instant; the 30 s cap keeps a device the hub refused a few
+ * times (CONNACK 3 "server unavailable" from admission control) from staying away for minutes.
+ */
+export const DEVICE_RECONNECT: BackoffOptions = { baseMs: 1000, capMs: 30_000, mode: 'decorrelated', resetAfterMs: 60_000 }

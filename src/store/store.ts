@@ -51,7 +51,12 @@ export class Store {
    * (holds the admin socket): another live hub's in-flight temp files must not be touched.
    */
   async removeLeftovers(): Promise<void> {
-    for (const e of await fsp.readdir(this.dir)) if (/\.(tmp|prev-tmp)-\d+$/.test(e)) await fsp.rm(path.join(this.dir, e), { force: true })
+    for (const e of await fsp.readdir(this.dir))
+      if (/\.(tmp|prev-tmp)-\d+$/.test(e)) {
+        await fsp.rm(path.join(this.dir, e), { force: true })
+        // Startup after an unclean stop says what it repaired (issue 7: power-loss safety).
+        this.log.warn({ file: e }, 'removed the temp file of a write an unclean stop interrupted')
+      }
   }
 
   /** Opens one document, loading it (or `defaults` when it does not exist yet). */

@@ -10,6 +10,7 @@ import type { Session, SessionStore } from './sessions.js'
 import type { PrivacyWebDeps } from './routes/privacy.js'
 import type { PairingService } from '../pairing/pairing.js'
 import type { UpdateParts } from '../update/assemble.js'
+import type { UplinkApi } from './routes/uplink.js'
 
 /** Everything the routes use, passed in by the composition root. */
 export interface WebDeps {
@@ -36,6 +37,8 @@ export interface WebDeps {
   /** Deletes a device with everything about it (account, retained messages, history, radio). */
   deleteDevice: (deviceId: string) => Promise<void>
   privacy: PrivacyWebDeps
+  /** The optional uplink (status, owner's enable/disable). */
+  uplink?: UplinkApi
   /** Static UI files, path → bytes (loaded at start; nothing is read from disk per request). */
   assets: Map<string, { body: Buffer; type: string }>
   /** Updates and software integrity (routes/update.ts); absent in tests that do not need them. */

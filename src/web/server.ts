@@ -10,6 +10,7 @@ import { privacyRoutes } from './routes/privacy.js'
 import { systemRoutes } from './routes/system.js'
 import { pairingRoutes } from './routes/pairing.js'
 import { updateRoutes } from './routes/update.js'
+import { uplinkRoutes } from './routes/uplink.js'
 import { csrfMatches } from './sessions.js'
 
 export type { WebDeps } from './context.js'
@@ -72,6 +73,7 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
   privacyRoutes(app, deps)
   pairingRoutes(app, deps)
   updateRoutes(app, deps)
+  uplinkRoutes(app, deps.uplink)
   app.get('/api/v1/openapi.json', async () => openapi())
 
   // The UI: a fixed set of files loaded at start; no path is ever joined with request input.

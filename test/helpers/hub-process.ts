@@ -31,10 +31,13 @@ export const tmpDir = (prefix = 'hearth-test-') => mkdtempSync(path.join(os.tmpd
 const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HEARTH_') && k !== 'INVOCATION_ID' && k !== 'JOURNAL_STREAM'))
 
 /** Starts `hearth run --json` on ephemeral ports and waits for its ready event. */
-export function startHubProcess(opts: { dataDir?: string; args?: string[]; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<HubProcess> {
+export function startHubProcess(
+  opts: { dataDir?: string; args?: string[]; env?: Record<string, string>; timeoutMs?: number; /** e.g. `ip netns exec NS` */ wrap?: string[] } = {},
+): Promise<HubProcess> {
   const dataDir = opts.dataDir ?? path.join(tmpDir(), 'data')
   const args = [MAIN, 'run', '--json', '--data-dir', dataDir, '--mqtt-port', '0', '--http-port', '0', ...(opts.args ?? [])]
-  const proc = spawn(process.execPath, args, { env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const cmd = [...(opts.wrap ?? []), process.execPath, ...args]
+  const proc = spawn(cmd[0]!, cmd.slice(1), { env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d))

@@ -39,7 +39,11 @@ export async function must(cmd: string[], input?: string): Promise<string> {
 
 /** A set of namespaces owned by one test; `cleanup()` deletes them and kills what ran inside. */
 export class Lab {
-  readonly tag = `hh${process.pid.toString(36)}${randomBytes(3).toString('hex')}`
+  readonly tag: string
+  /** `prefix` names this feature's namespaces so parallel runs of other features never collide. */
+  constructor(prefix = 'hh') {
+    this.tag = `${prefix}${process.pid.toString(36)}${randomBytes(3).toString('hex')}`
+  }
   private readonly made: string[] = []
   private readonly children: ChildProcess[] = []
 

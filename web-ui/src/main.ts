@@ -8,6 +8,7 @@ import { aboutPage, pairingPage, passwordPage, securityPage } from './info.js'
 import { privacyPage } from './privacy.js'
 import { startLive, stopLive } from './live.js'
 import { loginPage, setupPage } from './setup.js'
+import { uplinkPage } from './uplink.js'
 import { announce, clearOldAnnouncement, heading } from './ui.js'
 import { integrityBanner, updatePage } from './update.js'
 
@@ -30,6 +31,7 @@ const ROUTES: Route[] = [
   { path: /^privacy$/, title: 'Privacy', page: privacyPage },
   { path: /^about$/, title: 'About', page: aboutPage },
   { path: /^updates$/, title: 'Updates', page: updatePage },
+  { path: /^uplink$/, title: 'Uplink', page: uplinkPage },
   { path: /^password$/, title: 'Change password', page: passwordPage },
 ]
 

@@ -2,11 +2,16 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { HubError } from '../../core/errors.js'
 import { validateCommand, type DeviceKind } from '../../policy/device-kinds.js'
+import { DEVICE_RECONNECT } from '../../policy/backoff.js'
 import type { AccountView } from '../../devices/accounts.js'
 import { Device, DeviceId, Empty, errors, Name } from '../schemas.js'
 import type { WebDeps } from '../context.js'
 
 const NewDevice = Type.Object({ name: Name, kind: Type.String({ minLength: 1, maxLength: 32 }) }, { additionalProperties: false })
+export const ReconnectAdvice = Type.Object(
+  { mode: Type.String(), baseMs: Type.Integer(), capMs: Type.Integer(), resetAfterMs: Type.Integer() },
+  { additionalProperties: false },
+)
 const Credentials = Type.Object(
   {
     id: Type.String(),
@@ -27,6 +32,8 @@ const Credentials = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** How the device should reconnect after a drop (docs/device-makers.md). */
+    reconnect: ReconnectAdvice,
   },
   { additionalProperties: false },
 )
@@ -59,6 +66,7 @@ export function deviceRoutes(app: FastifyInstance, deps: WebDeps): void {
         caFingerprint: m.caFingerprint,
         ca: m.ca,
       },
+      reconnect: { ...DEVICE_RECONNECT },
     }
   }
 
