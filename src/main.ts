@@ -5,6 +5,7 @@ import { COMMANDS } from './cli/commands.js'
 import { manage, MANAGE_VALUE_FLAGS } from './cli/manage.js'
 import { owner } from './cli/owner.js'
 import { policy } from './cli/policy.js'
+import { provision } from './cli/provision.js'
 import { configHelp, USAGE } from './cli/help.js'
 import { processIo, reportError, type Io } from './cli/output.js'
 import type { Config } from './core/config-schema.js'
@@ -79,7 +80,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = proc
       return 0
     }
     const isManage = command === 'device' || command === 'account'
-    if (command !== 'run' && !isManage && !['owner', 'policy', 'firewall-apply'].includes(command) && !COMMANDS[command]) throw new HubError('HUB_ERR_USAGE', `unknown command ${command} (see hearth --help)`)
+    if (command !== 'run' && !isManage && !['owner', 'policy', 'firewall-apply', 'provision'].includes(command) && !COMMANDS[command]) throw new HubError('HUB_ERR_USAGE', `unknown command ${command} (see hearth --help)`)
     const config = await loadConfig(args.configFlags, env)
     if (command === 'run') {
       const log = createRootLogger(config.log.level, 2)
@@ -100,6 +101,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = proc
       return 0
     }
     if (command === 'policy') await policy(config, args.positional, json, io)
+    else if (command === 'provision') await provision(config, args.positional, json, io)
     else if (isManage) await manage(command, config, args, json, io)
     else if (command === 'owner') await owner(config, args, json, io)
     else await COMMANDS[command]!(config, json, io)

@@ -18,6 +18,8 @@ Commands:
   account list | remove NAME | rotate NAME
   policy show         the host firewall: in force or not, each rule with the reason for it
   firewall-apply      (hearth-firewall.service only) apply the state the hub wrote; needs CAP_NET_ADMIN
+  provision [label]   make (or open) the hub's identity without starting it (the SD
+                      image's first boot); with label also the setup code, for a card's label
   owner reset         set a new owner password with the setup code (read from stdin); ends web sessions
   help                show this help
 
