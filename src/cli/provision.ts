@@ -22,39 +22,46 @@ export interface ProvisionInfo {
 }
 
 /**
- * `hearth provision [label]`: provisions the hub's identity in the data dir (or opens the one
- * there) without starting anything — no listener, no admin socket. The SD image runs it at first
- * boot as the hub's user, and `npm run image:personalize` runs it into a card's data partition.
- * With no hostname configured the hub is named `hearth-XXXX` after its own random host suffix
- * (EN 303 645 5.1-2: nothing derived from a MAC or serial). No LAN addresses are put in the
- * server certificate here: the running hub re-issues it for the addresses it really has.
+ * Provisions the hub's identity in `dataDir` (or opens the one there) without starting anything —
+ * no listener, no admin socket. With no hostname given the hub is named `hearth-XXXX` after its
+ * own random host suffix (EN 303 645 5.1-2: nothing derived from a MAC or serial). No LAN
+ * addresses go into the server certificate here: the running hub re-issues it for the addresses
+ * it really has, under the same CA.
+ */
+export async function provisionHub(dataDir: string, opts: { hostname: string; httpPort: number; withSetupCode: boolean }): Promise<ProvisionInfo> {
+  const store = await Store.open(dataDir, silentLogger)
+  try {
+    const existing = (await store.document<HubDoc | null>(HUB_DOC, () => null)).data
+    const hostSuffix = existing?.hostSuffix ?? newHostSuffix(randomBytes)
+    const hostname = opts.hostname ? opts.hostname.toLowerCase() : `hearth-${hostSuffix}`
+    const id = await loadIdentity(store, { random: randomBytes, hostname, hostSuffix, addresses: [], log: silentLogger, wallMs: systemClock.wallMs() })
+    if (opts.withSetupCode && id.claimed) throw new HubError('HUB_ERR_CLAIMED', 'this hub is claimed: its setup code no longer works')
+    return {
+      hubId: id.hubId,
+      hostname: id.hostname,
+      claimed: id.claimed,
+      caFingerprint: fingerprint(id.tls.ca),
+      setupUrl: `https://${id.hostname}.local${opts.httpPort === 443 ? '' : `:${opts.httpPort}`}/#/setup`,
+      ...(opts.withSetupCode ? { setupCode: id.setupCode } : {}),
+    }
+  } finally {
+    store.close()
+  }
+}
+
+/**
+ * `hearth provision [label]`: the SD image runs it at first boot as the hub's user; `label` adds
+ * the setup code (npm run image:personalize prints it on the card's label).
  */
 export async function provision(config: Config, positional: string[], json: boolean, io: Io): Promise<void> {
   const label = positional[0] === 'label'
   if (positional.length > 1 || (positional.length === 1 && !label))
     throw new HubError('HUB_ERR_USAGE', 'usage: hearth provision [label] (see hearth --help)')
-  const store = await Store.open(config.dataDir, silentLogger)
-  try {
-    const existing = (await store.document<HubDoc | null>(HUB_DOC, () => null)).data
-    const hostSuffix = existing?.hostSuffix ?? newHostSuffix(randomBytes)
-    const hostname = config.hostname ? config.hostname.toLowerCase() : `hearth-${hostSuffix}`
-    const id = await loadIdentity(store, { random: randomBytes, hostname, hostSuffix, addresses: [], log: silentLogger, wallMs: systemClock.wallMs() })
-    if (label && id.claimed) throw new HubError('HUB_ERR_CLAIMED', 'this hub is claimed: its setup code no longer works')
-    const info: ProvisionInfo = {
-      hubId: id.hubId,
-      hostname: id.hostname,
-      claimed: id.claimed,
-      caFingerprint: fingerprint(id.tls.ca),
-      setupUrl: `https://${id.hostname}.local${config.http.port === 443 ? '' : `:${config.http.port}`}/#/setup`,
-      ...(label ? { setupCode: id.setupCode } : {}),
-    }
-    if (json) return io.out(JSON.stringify(info))
-    io.out(
-      Object.entries(info)
-        .map(([k, v]) => `${k}: ${String(v)}`)
-        .join('\n'),
-    )
-  } finally {
-    store.close()
-  }
+  const info = await provisionHub(config.dataDir, { hostname: config.hostname, httpPort: config.http.port, withSetupCode: label })
+  if (json) return io.out(JSON.stringify(info))
+  io.out(
+    Object.entries(info)
+      .map(([k, v]) => `${k}: ${String(v)}`)
+      .join('\n'),
+  )
 }
