@@ -29,8 +29,8 @@ steps_begin 8
 
 step "check the build machine"
 [ "$(id -u)" = 0 ] || die "run as root (debootstrap and file ownership in the image need it)"
-for tool in debootstrap qemu-aarch64-static mkfs.vfat mcopy mmd sfdisk mkfs.ext4 debugfs unshare tar file npm; do
-  command -v "$tool" >/dev/null || die "$tool is missing: apt-get install debootstrap qemu-user-static dosfstools mtools fdisk e2fsprogs file"
+for tool in debootstrap qemu-aarch64-static mkfs.vfat mcopy mmd sfdisk mkfs.ext4 debugfs unshare tar file strings npm; do
+  command -v "$tool" >/dev/null || die "$tool is missing: apt-get install debootstrap qemu-user-static dosfstools mtools fdisk e2fsprogs file binutils"
 done
 arm64_runs_natively || kernel_at_least 6 7 ||
   die "arm64 programs cannot run here: need Linux >= 6.7 (binfmt_misc per user namespace) or a qemu-aarch64 binfmt handler"

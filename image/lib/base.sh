@@ -4,7 +4,12 @@
 
 # build_base DIR TAR: debootstraps into DIR, installs packages.txt, cleans up, tars DIR into TAR.
 build_base() {
-  local dir=$1 tar=$2
+  base_debootstrap "$1"
+  base_packages "$1" "$2"
+}
+
+base_debootstrap() {
+  local dir=$1
   rm -rf "$dir"
   echo "  debootstrap first stage (download and unpack, on the host)"
   debootstrap --foreign --arch=arm64 --variant=minbase --components=main,non-free-firmware \
@@ -15,6 +20,11 @@ build_base() {
   # namespace may not mknod).
   arm64_run "$dir" /usr/bin/env container=lxc /debootstrap/debootstrap --second-stage >"$WORK/debootstrap-2.log" 2>&1 ||
     die "debootstrap second stage failed: $(tail -5 "$WORK/debootstrap-2.log")"
+}
+
+# base_packages DIR TAR: the image's packages on top of a debootstrapped DIR, then the tarball.
+base_packages() {
+  local dir=$1 tar=$2
 
   # Before any package is installed: no services started, no docs, no recommends.
   printf '#!/bin/sh\n# Image build: never start services in the chroot.\nexit 101\n' >"$dir/usr/sbin/policy-rc.d"
@@ -35,21 +45,48 @@ deb $MIRROR $SUITE main non-free-firmware
 deb $MIRROR $SUITE-updates main non-free-firmware
 deb ${MIRROR%/debian}/debian-security $SUITE-security main non-free-firmware
 SRC
-  # gzip: what the Pi's firmware-loaded kernel unpacks without extra tools.
+  # The initramfs carries the modules listed in /etc/initramfs-tools/modules only (written after
+  # the kernel is installed, see initramfs_modules): MODULES=most means thousands of modules, each
+  # probed under emulation — hours. gzip: what the kernel unpacks without extra tools.
   mkdir -p "$dir/etc/initramfs-tools/conf.d"
-  printf 'COMPRESS=gzip\nMODULES=most\n' >"$dir/etc/initramfs-tools/conf.d/hearth"
-  cp /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null || echo "nameserver 1.1.1.1" >"$dir/etc/resolv.conf"
+  printf 'COMPRESS=gzip\nMODULES=list\n' >"$dir/etc/initramfs-tools/conf.d/hearth"
+  rm -f "$dir/etc/resolv.conf" # resolved makes it a link into /run; the chroot needs the host's
+  cp -L /etc/resolv.conf "$dir/etc/resolv.conf"
 
   local pkgs
   pkgs=$(grep -v '^\s*#' "$IMG_DIR/packages.txt" | tr '\n' ' ')
   echo "  apt-get install $pkgs"
-  arm64_run "$dir" /bin/sh -c "apt-get update -qq && apt-get -y -q upgrade && apt-get install -y -q $pkgs" >"$WORK/apt.log" 2>&1 ||
+  arm64_run "$dir" /bin/sh -c "dpkg --configure -a && apt-get update -qq && apt-get -y -q upgrade && apt-get install -y -q $pkgs" >"$WORK/apt.log" 2>&1 ||
     die "apt-get install failed: $(tail -5 "$WORK/apt.log")"
-  arm64_run "$dir" /bin/sh -c 'apt-get clean' >/dev/null
+  initramfs_modules "$dir"
+  echo "  initramfs with $(grep -vc '^#' "$dir/etc/initramfs-tools/modules") modules for the Pi 3B+/4"
+  arm64_run "$dir" /bin/sh -c 'update-initramfs -u -k all && apt-get clean' >>"$WORK/apt.log" 2>&1 ||
+    die "update-initramfs failed: $(tail -5 "$WORK/apt.log")"
   rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/*.bin "$dir"/var/cache/debconf/*-old "$dir"/var/log/* \
     "$dir"/usr/share/doc/*/[!c]* "$dir"/usr/share/man/* "$dir"/usr/share/locale/* "$dir"/usr/share/info/* "$dir/debootstrap"
   find "$dir/usr/share/doc" -mindepth 2 ! -name copyright -delete 2>/dev/null || true
   rm -f "$dir/etc/resolv.conf"
   tar --numeric-owner --xattrs --xattrs-include='*' -cf "$tar" -C "$dir" .
   echo "  base system $(du -sh "$dir" | cut -f1)"
+}
+
+# initramfs_modules ROOT: the modules the initramfs needs to mount root A from the SD card on a
+# Pi 3B+ or 4 — the drivers (modules.alias "of:" entries) for every device in the two boards'
+# device trees, less graphics, sound, Bluetooth and SPI — plus ext4.
+initramfs_modules() {
+  local root=$1 kdir
+  kdir=$(ls -d "$root"/lib/modules/*-arm64 | sort -V | tail -1)
+  local dtbs=("$root"/usr/lib/linux-image-"$(basename "$kdir")"/broadcom/{bcm2711-rpi-4-b,bcm2837-rpi-3-b-plus}.dtb)
+  local compat mods
+  compat=$(strings -n 5 "${dtbs[@]}" | grep -E '^[a-z0-9-]+,[a-z0-9,._+-]+$' | sort -u)
+  [ -n "$compat" ] || die "no compatible strings in ${dtbs[*]}"
+  mods=$(for c in $compat; do
+    grep -F "C$c" "$kdir/modules.alias" | grep -E "C${c//./\\.}(C|\*| |$)" | awk '{print $3}'
+  done | sort -u | grep -Ev '^(v3d|vc4|snd_.*|hci_uart|vchiq|spi_.*|pwm_.*)$')
+  echo "$mods" | grep -qx sdhci_iproc || die "no SD card driver (sdhci_iproc) among the board modules: $mods"
+  {
+    echo "# Hearth image: drivers for the Raspberry Pi 3B+/4 device trees (image/lib/base.sh), and ext4."
+    echo "$mods"
+    printf 'ext4\ncrc32c_generic\n'
+  } >"$root/etc/initramfs-tools/modules"
 }
