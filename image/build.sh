@@ -48,7 +48,7 @@ cp "$REPO/package.json" "$REPO/package-lock.json" "$APP/"
 cp "$REPO/docs/network-policy.md" "$APP/docs/"
 [ ! -f "$REPO/LICENSE" ] || cp "$REPO/LICENSE" "$APP/"
 # --ignore-scripts: nothing is compiled here; the native modules ship arm64 prebuilds (checked below).
-(cd "$APP" && npm ci --omit=dev --cpu=arm64 --os=linux --libc=glibc --ignore-scripts --no-audit --no-fund --loglevel=error) ||
+(cd "$APP" && npm ci --omit=dev --cpu=arm64 --os=linux --ignore-scripts --no-audit --no-fund --loglevel=error) ||
   die "npm ci for arm64 failed"
 for m in node-hid @serialport/bindings-cpp sodium-native; do
   ls -d "$APP/node_modules/$m/prebuilds/"*linux-arm64* >/dev/null 2>&1 || die "$m has no linux-arm64 prebuild"

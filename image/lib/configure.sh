@@ -3,13 +3,14 @@
 # shellcheck shell=bash
 
 # Units enabled in the image; everything else that Debian enabled is disabled.
+# (networkd brings its socket and wait-online: the hub starts once DHCP has an address, so its
+# certificate names the address devices will use.)
 ENABLED_UNITS="hearth.service hearth-firewall.service hearth-firewall.path hearth-boot.service
   systemd-networkd.service systemd-resolved.service systemd-timesyncd.service"
 # Never started, whatever asks for them: no login on any console, no first-boot prompts.
 MASKED_UNITS="getty@.service serial-getty@.service console-getty.service container-getty@.service
   autovt@.service getty.target systemd-firstboot.service apt-daily.timer apt-daily-upgrade.timer
-  apt-daily.service apt-daily-upgrade.service dpkg-db-backup.timer e2scrub_all.timer e2scrub_reap.service
-  systemd-networkd-wait-online.service"
+  apt-daily.service apt-daily-upgrade.service dpkg-db-backup.timer e2scrub_all.timer e2scrub_reap.service"
 
 configure_root() {
   local root=$1
@@ -53,8 +54,11 @@ configure_root() {
   # RAM at boot), no SSH host keys, no random seed, no hub data.
   : >"$root/etc/machine-id"
   rm -f "$root/var/lib/dbus/machine-id" "$root/var/lib/systemd/random-seed"
+  # timesyncd's state dir made here (the root is read-only on the card).
+  local ts
+  ts=$(awk -F: '$1=="systemd-timesync"{print $3":"$4}' "$root/etc/passwd")
   mkdir -p "$root/var/lib/systemd/timesync"
-  chown "$(awk -F: '$1=="systemd-timesync"{print $3":"$4}' "$root/etc/passwd")" "$root/var/lib/systemd/timesync"
+  [ -z "$ts" ] || chown "$ts" "$root/var/lib/systemd/timesync"
   rm -f "$root/usr/sbin/policy-rc.d"
   rm -rf "$root"/tmp/* "$root"/var/tmp/* "$root"/var/log/* "$root"/var/cache/apt/* "$root"/var/lib/apt/lists/* \
     "$root"/root/.[!.]* "$root"/var/cache/ldconfig/aux-cache
