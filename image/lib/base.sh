@@ -58,6 +58,10 @@ SRC
   echo "  apt-get install $pkgs"
   arm64_run "$dir" /bin/sh -c "dpkg --configure -a && apt-get update -qq && apt-get -y -q upgrade && apt-get install -y -q $pkgs" >"$WORK/apt.log" 2>&1 ||
     die "apt-get install failed: $(tail -5 "$WORK/apt.log")"
+  # One kernel only: the one linux-image-arm64 depends on now (an upgrade leaves the old one).
+  arm64_run "$dir" /bin/sh -c 'cur=$(dpkg-query -W -f="\${Depends}" linux-image-arm64 | cut -d" " -f1)
+    for p in $(dpkg-query -W -f="\${Package}\n" "linux-image-[0-9]*"); do [ "$p" = "$cur" ] || apt-get -y -q purge "$p"; done' >>"$WORK/apt.log" 2>&1 ||
+    die "removing old kernels failed: $(tail -5 "$WORK/apt.log")"
   initramfs_modules "$dir"
   echo "  initramfs with $(grep -vc '^#' "$dir/etc/initramfs-tools/modules") modules for the Pi 3B+/4"
   arm64_run "$dir" /bin/sh -c 'update-initramfs -u -k all && apt-get clean' >>"$WORK/apt.log" 2>&1 ||
