@@ -82,11 +82,12 @@ initramfs_modules() {
   kdir=$(ls -d "$root"/lib/modules/*-arm64 | sort -V | tail -1)
   local dtbs=("$root"/usr/lib/linux-image-"$(basename "$kdir")"/broadcom/{bcm2711-rpi-4-b,bcm2837-rpi-3-b-plus}.dtb)
   local compat mods
+  [ -s "$kdir/modules.alias" ] || die "no $kdir/modules.alias (depmod has not run)"
   compat=$(strings -n 5 "${dtbs[@]}" | grep -E '^[a-z0-9-]+,[a-z0-9,._+-]+$' | sort -u)
   [ -n "$compat" ] || die "no compatible strings in ${dtbs[*]}"
   mods=$(for c in $compat; do
-    grep -F "C$c" "$kdir/modules.alias" | grep -E "C${c//./\\.}(C|\*| |$)" | awk '{print $3}'
-  done | sort -u | grep -Ev '^(v3d|vc4|snd_.*|hci_uart|vchiq|spi_.*|pwm_.*)$')
+    grep -F "C$c" "$kdir/modules.alias" | grep -E "C${c//./\\.}(C|\*| |$)" | awk '{print $3}' || true
+  done | sort -u | grep -Ev '^(v3d|vc4|snd_.*|hci_uart|vchiq|spi_.*|pwm_.*)$' || true)
   echo "$mods" | grep -qx sdhci_iproc || die "no SD card driver (sdhci_iproc) among the board modules: $mods"
   {
     echo "# Hearth image: drivers for the Raspberry Pi 3B+/4 device trees (image/lib/base.sh), and ext4."

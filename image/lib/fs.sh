@@ -19,7 +19,7 @@ stage_boot() {
   cp "$root"/usr/lib/raspi-firmware/* "$boot/"
   cp "$root/boot/vmlinuz-$kver" "$boot/vmlinuz"
   cp "$root/boot/initrd.img-$kver" "$boot/initrd.img"
-  cp "$root/usr/lib/linux-image-$kver/broadcom/"bcm27*-rpi-*.dtb "$boot/"
+  cp "$root/usr/lib/linux-image-$kver/broadcom/"bcm2711-rpi-*.dtb "$root/usr/lib/linux-image-$kver/broadcom/"bcm2837-rpi-*.dtb "$boot/"
   ls "$boot"/bcm2711-rpi-4-b.dtb "$boot"/bcm2837-rpi-3-b-plus.dtb >/dev/null || die "device trees for Pi 4 / 3B+ missing"
   cat >"$boot/config.txt" <<CFG
 # Hearth image for Raspberry Pi 3B+ and 4 (arm64), written by image/build.sh.
