@@ -9,6 +9,7 @@ import { policy } from './cli/policy.js'
 import { wipe } from './cli/wipe.js'
 import { pair } from './cli/pair.js'
 import { update } from './cli/update.js'
+import { provision } from './cli/provision.js'
 import { configHelp, USAGE } from './cli/help.js'
 import { processIo, reportError, type Io } from './cli/output.js'
 import type { Config } from './core/config-schema.js'
@@ -104,7 +105,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = proc
       return 0
     }
     const isManage = command === 'device' || command === 'account'
-    if (command !== 'run' && !isManage && !['owner', 'policy', 'firewall-apply', 'wipe', 'pair', 'update', 'uplink'].includes(command) && !COMMANDS[command]) throw new HubError('HUB_ERR_USAGE', `unknown command ${command} (see hearth --help)`)
+    if (command !== 'run' && !isManage && !['owner', 'policy', 'firewall-apply', 'wipe', 'pair', 'update', 'uplink', 'provision'].includes(command) && !COMMANDS[command]) throw new HubError('HUB_ERR_USAGE', `unknown command ${command} (see hearth --help)`)
     const config = await loadConfig(args.configFlags, env)
     if (command === 'run') {
       const log = createRootLogger(config.log.level, 2)
@@ -126,6 +127,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io = proc
     }
     if (command === 'policy') await policy(config, args.positional, json, io)
     else if (command === 'update') await update(config, args, json, io)
+    else if (command === 'provision') await provision(config, args.positional, json, io)
     else if (isManage) await manage(command, config, args, json, io)
     else if (command === 'owner') await owner(config, args, json, io)
     else if (command === 'wipe') await wipe(config, args, json, io)

@@ -33,6 +33,8 @@ Commands:
   uplink status | disable        the optional uplink to a remote MQTT broker; disable withdraws consent at once
   uplink enable --username NAME [--ca-file PEM]
                                  turn it on (password on stdin; records the owner's consent)
+  provision [label]   make (or open) the hub's identity without starting it (the SD
+                      image's first boot); with label also the setup code, for a card's label
   owner reset         set a new owner password with the setup code (read from stdin); ends web sessions
   help                show this help
 

@@ -44,7 +44,7 @@ const ZIGBEE_CHANNELS = [11, 15, 20, 25]
  */
 export async function loadIdentity(
   store: Store,
-  deps: { random: RandomBytes; hostname: string; addresses: string[]; log: Logger; wallMs: number },
+  deps: { random: RandomBytes; hostname: string; addresses: string[]; log: Logger; wallMs: number; hostSuffix?: string },
 ): Promise<HubIdentity> {
   const { random, log } = deps
   const s = store.sealer
@@ -57,7 +57,7 @@ export async function loadIdentity(
     db.data = {
       hubId,
       createdAt: new Date(deps.wallMs).toISOString(),
-      hostSuffix: newHostSuffix(random),
+      hostSuffix: deps.hostSuffix ?? newHostSuffix(random),
       claimed: false,
       setupCode: s.seal(newSetupCode(random)),
       secrets: { tokenKey: s.seal(random(32)), sessionKey: s.seal(random(32)) },
