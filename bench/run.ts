@@ -4,8 +4,9 @@ import { benchBroker } from './broker.js'
 import { benchStart } from './start.js'
 import { benchWeb } from './web.js'
 import { benchZcl } from './zcl.js'
+import { benchZigbee } from './zigbee.js'
 
-const SUITES: Record<string, () => Promise<void>> = { start: benchStart, broker: benchBroker, web: benchWeb, zcl: benchZcl }
+const SUITES: Record<string, () => Promise<void>> = { start: benchStart, broker: benchBroker, web: benchWeb, zcl: benchZcl, zigbee: benchZigbee }
 
 const wanted = process.argv.slice(2)
 for (const name of wanted.length ? wanted : Object.keys(SUITES)) {
