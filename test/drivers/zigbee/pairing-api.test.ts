@@ -29,6 +29,20 @@ t.test('web and CLI pairing; no coordinator → 409', async (t) => {
   t.equal(bad.status, 400)
   t.match(bad.body, { code: 'HUB_ERR_BAD_REQUEST', message: /bad-crc/ })
 
+  // Removal from the web UI's route makes a Zigbee device leave the network.
+  await web.post('/api/v1/pairing', { seconds: 30 })
+  const plug = sim.join('plug')!
+  await waitFor(() => h.hub.status().zigbee.stats['joined'] === 1, 8000, 'plug paired')
+  const listed = (await web.get('/api/v1/devices')).body.devices
+  t.equal(listed.length, 1)
+  t.equal(listed[0].kind, 'switch')
+  t.equal((await web.post(`/api/v1/devices/${listed[0].id}/rotate`)).status, 409, 'no token to rotate')
+  t.equal((await web.post(`/api/v1/devices/${listed[0].id}/command`, { state: 'ON' })).status, 202)
+  await waitFor(() => plug.get(0x0006, 0) === true, 3000, 'web command reached the plug')
+  t.equal((await web.request('DELETE', `/api/v1/devices/${listed[0].id}`)).status, 204)
+  await waitFor(() => !sim.devices.has(plug.ieee), 3000, 'plug left the network')
+  await web.request('DELETE', '/api/v1/pairing')
+
   // `hearth pair --seconds 3` over the admin socket, exactly as the CLI runs.
   const out: string[] = []
   const io = { out: (s: string) => void out.push(s), err: (s: string) => void out.push(s) }
