@@ -36,6 +36,8 @@ t.test('web and CLI pairing; no coordinator → 409', async (t) => {
   const listed = (await web.get('/api/v1/devices')).body.devices
   t.equal(listed.length, 1)
   t.equal(listed[0].kind, 'switch')
+  t.equal(listed[0].transport, 'zigbee', 'the UI is told it is a Zigbee device (no token card)')
+  t.equal(listed[0].ieee, plug.ieee)
   t.equal((await web.post(`/api/v1/devices/${listed[0].id}/rotate`)).status, 409, 'no token to rotate')
   t.equal((await web.post(`/api/v1/devices/${listed[0].id}/command`, { state: 'ON' })).status, 202)
   await waitFor(() => plug.get(0x0006, 0) === true, 3000, 'web command reached the plug')
