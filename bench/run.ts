@@ -7,8 +7,9 @@ import { benchOutage } from './outage.js'
 import { benchUpdate } from './update.js'
 import { benchWipe } from './wipe.js'
 import { benchZcl } from './zcl.js'
+import { benchZigbee } from './zigbee.js'
 
-const SUITES: Record<string, () => Promise<void>> = { start: benchStart, broker: benchBroker, web: benchWeb, zcl: benchZcl, wipe: benchWipe, update: benchUpdate, outage: benchOutage }
+const SUITES: Record<string, () => Promise<void>> = { start: benchStart, broker: benchBroker, web: benchWeb, zcl: benchZcl, zigbee: benchZigbee, wipe: benchWipe, update: benchUpdate, outage: benchOutage }
 
 const wanted = process.argv.slice(2)
 for (const name of wanted.length ? wanted : Object.keys(SUITES)) {

@@ -30,6 +30,8 @@ export const status: Command = async (config, json, io) => {
       `  HTTPS:       ${s.listeners.https.host}:${s.listeners.https.port}`,
       `  certificate: SHA-256 ${s.tlsFingerprint}`,
       `  data dir:    ${s.dataDir}`,
+      `  Zigbee:      ${!s.zigbee?.configured ? 'not set up (zigbee.port is empty)' : s.zigbee.online ? `online, pairing ${s.zigbee.pairing.open ? `open (${s.zigbee.pairing.remainingSeconds} s)` : 'closed'}` : `offline${s.zigbee.lastError ? ` (${s.zigbee.lastError})` : ''}`}`,
+      ...(s.zigbee?.securityEvents.length ? [`  alerts:      ${s.zigbee.securityEvents.length} security event(s): hearth pair status`] : []),
     ].join('\n'),
   )
 }

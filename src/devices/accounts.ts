@@ -100,7 +100,7 @@ export class AccountService extends EventEmitter<Events> {
     if (!isDeviceKind(kind)) throw new HubError('HUB_ERR_BAD_REQUEST', 'unknown device kind')
     if (!/^[0-9a-f]{16}$/.test(ieee)) throw new HubError('HUB_ERR_BAD_REQUEST', 'malformed IEEE address')
     let id: string
-    do id = 'z-' + randomSymbols(this.random, '23456789abcdefghjkmnpqrstvwxyz', 10)
+    do id = 'd-' + randomSymbols(this.random, '23456789abcdefghjkmnpqrstvwxyz', 10)
     while (this.byName.has(id))
     await this.insert({ username: id, role: 'device', name, kind, zigbee: { ieee } })
     return { id }

@@ -17,6 +17,10 @@ export const Device = Type.Object(
     createdAt: Type.String(),
     state: Type.Union([Type.Record(Type.String(), Type.Union([Type.Number(), Type.Boolean(), Type.String()])), Type.Null()]),
     availability: Type.Union([Type.Literal('online'), Type.Literal('offline'), Type.Null()]),
+    /** How it reaches the hub: its own MQTT login, or the hub's Zigbee radio (no token). */
+    transport: Type.Optional(Type.Union([Type.Literal('mqtt'), Type.Literal('zigbee')])),
+    /** A Zigbee device's IEEE address (16 hex digits). */
+    ieee: Type.Optional(Type.String({ pattern: '^[0-9a-f]{16}$' })),
   },
   { additionalProperties: false },
 )

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { tmpDir } from './hub-process.js'
 import { ZnpSimulator } from '../../tools/znp-sim/simulator.js'
@@ -45,9 +45,14 @@ export async function ptyPair(t: Teardown): Promise<PtyPair> {
   const stop = async () => {
     const p = proc
     proc = undefined
-    if (!p || p.exitCode !== null) return
-    await new Promise<void>((r) => (p.once('exit', () => r()), p.kill('SIGTERM')))
-    await waitFor(() => !existsSync(hub), 2000, 'pty links to go')
+    if (!p || p.exitCode !== null || p.signalCode !== null) return
+    await new Promise<void>((r) => {
+      const hard = setTimeout(() => p.kill('SIGKILL'), 2000)
+      p.once('exit', () => (clearTimeout(hard), r()))
+      p.kill('SIGTERM')
+    })
+    // socat removes its links when it exits on SIGTERM; after a SIGKILL they are left behind.
+    for (const l of [hub, sim]) rmSync(l, { force: true })
   }
   await start()
   t.teardown(stop)
@@ -68,4 +73,4 @@ export async function simOnTcp(t: Teardown, sim = new ZnpSimulator()): Promise<{
   return { sim, url: `tcp://127.0.0.1:${served.port}`, port: served.port, served }
 }
 
-export { waitFor }
+export { waitFor, tmpDir }

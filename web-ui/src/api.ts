@@ -28,6 +28,8 @@ export interface Device {
   createdAt: string
   state: Record<string, unknown> | null
   availability: 'online' | 'offline' | null
+  transport?: 'mqtt' | 'zigbee'
+  ieee?: string
 }
 
 export interface Credentials {

@@ -1,4 +1,5 @@
 import { api, ApiError, isDeviceId, type Credentials, type Device } from './api.js'
+import { zigbeeCard } from './zigbee.js'
 import { go, type Ctx } from './app.js'
 import { field, h, message } from './dom.js'
 import { COMMANDABLE, dateText, kindLabel, timeText } from './format.js'
@@ -161,7 +162,7 @@ export function devicePage(ctx: Ctx): void {
     body.replaceChildren(
       now,
       h('section', { class: 'card', 'aria-labelledby': 'name-h' }, h('h2', { id: 'name-h' }, 'Name'), rename),
-      creds,
+      d.transport === 'zigbee' ? zigbeeCard(d) : creds,
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'rm-h' },

@@ -104,6 +104,10 @@ export function pairingPage(ctx: Ctx): void {
     form,
     out,
   )
+  // A window opened elsewhere (hub button, `hearth pair`) shows its countdown here too.
+  void api<{ open?: boolean; remainingSeconds?: number; seconds?: number }>('GET', '/pairing')
+    .then((s) => s.open && typeof s.remainingSeconds === 'number' && !ctx.signal.aborted && countdown(s.remainingSeconds, s.seconds ?? s.remainingSeconds))
+    .catch(() => {})
 }
 
 const COUNTERS: Record<string, string> = {

@@ -41,7 +41,10 @@ const Credentials = Type.Object(
 /** Wi-Fi/MQTT devices: list, add (credentials shown once), rename, rotate, remove. */
 export function deviceRoutes(app: FastifyInstance, deps: WebDeps): void {
   const { accounts, states } = deps
-  const present = (a: AccountView) => ({ id: a.username, name: a.name, kind: a.kind ?? 'unknown', createdAt: a.createdAt, ...states.get(a.username) })
+  const present = (a: AccountView) => ({
+    id: a.username, name: a.name, kind: a.kind ?? 'unknown', createdAt: a.createdAt, ...states.get(a.username),
+    ...(a.zigbee ? { transport: 'zigbee' as const, ieee: a.zigbee.ieee } : { transport: 'mqtt' as const }),
+  })
   const find = (id: string) => {
     const a = accounts.get(id)
     if (!a || a.role !== 'device') throw new HubError('HUB_ERR_NOT_FOUND', 'no such device')
