@@ -46,7 +46,7 @@ export function startHubProcess(
     const timer = setTimeout(() => {
       proc.kill('SIGKILL')
       reject(new Error(`hub not ready in time: ${err}`))
-    }, opts.timeoutMs ?? 15_000)
+    }, opts.timeoutMs ?? 30_000)
     proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
       out += d
       const line = out.split('\n').find((l) => l.startsWith('{"event":"ready"'))
