@@ -70,10 +70,16 @@ export async function benchWipe(): Promise<void> {
     const commits: number[] = []
     const restarts: number[] = []
     const rms: number[] = []
+    const starts: number[] = []
+    const rssGrowth: number[] = []
     for (let i = 0; i < RUNS; i++) {
       const dir = path.join(root, `run-${i}`)
       cpSync(template, dir, { recursive: true })
+      const rss0 = process.memoryUsage().rss
+      const ts = performance.now()
       const hub = await startHub(config(dir), silentLogger)
+      starts.push(performance.now() - ts)
+      rssGrowth.push((process.memoryUsage().rss - rss0) / 1e6)
       const t0 = performance.now()
       await hub.wipe('api')
       commits.push(performance.now() - t0)
@@ -97,7 +103,9 @@ export async function benchWipe(): Promise<void> {
       { case: '  of which: committed (marker + data key destroyed)', 'median ms': median(commits), 'max ms': Math.max(...commits) },
       { case: 'reference: stop + start of the same (empty) hub', 'median ms': median(restarts), 'max ms': Math.max(...restarts) },
       { case: 'reference: rm -rf of the seeded data dir', 'median ms': median(rms), 'max ms': Math.max(...rms) },
+      { case: 'start of the seeded hub (history loaded)', 'median ms': median(starts), 'max ms': Math.max(...starts) },
     ])
+    console.log(`RSS growth when the seeded hub starts (history in memory): median ${median(rssGrowth).toFixed(0)} MB`)
   } finally {
     rmSync(root, { recursive: true, force: true })
   }
