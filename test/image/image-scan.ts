@@ -29,7 +29,7 @@ export interface Finding {
 export function scanForSecrets(file: string, limit = 50): Finding[] {
   const findings: Finding[] = []
   for (const [kind, re] of Object.entries(SECRET_PATTERNS)) {
-    const r = spawnSync('grep', ['-a', '-z', '-P', '-o', '-b', '-m', String(limit), re, file], { encoding: 'latin1', maxBuffer: 1 << 26 })
+    const r = spawnSync('grep', ['-a', '-z', '-P', '-o', '-b', '-m', String(limit), '-e', re, file], { encoding: 'latin1', maxBuffer: 1 << 26 })
     if (r.status !== 0 && r.status !== 1) throw new Error(`grep failed (exit ${r.status}): ${r.stderr}`)
     for (const rec of r.stdout.split('\0').filter(Boolean)) {
       const i = rec.indexOf(':')
