@@ -75,6 +75,8 @@ make_filesystems() {
 # hub's user. image:personalize calls this too (through image/data-fs.sh).
 make_data_fs() {
   mkfs.ext4 -q -F -L hearth-data -m 0 -E "root_owner=$HUB_UID:$HUB_UID" -d "$1" "$2" "${DATA_MB}M" || die "mkfs.ext4 data failed"
+  # The hub's data dir is 0700 (mkfs.ext4 -d does not carry the root directory's mode over).
+  debugfs -w -R "set_inode_field / mode 040700" "$2" >/dev/null 2>&1 || die "cannot set the data root's mode"
 }
 
 # assemble_image PARTS IMAGE: MBR (the Pi 3B+ boots only from MBR) with four primary partitions.

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 
 /**
  * What must never be in an unpersonalised SD image, as byte patterns searched over the whole raw
@@ -23,17 +24,20 @@ export interface Finding {
   offset: number
   /** The first characters only: a finding must not print the secret it found. */
   excerpt: string
+  /** SHA-256 of the whole match, to compare findings without showing them. */
+  digest: string
 }
 
 /** Every match of every pattern in `file` (grep -a -z -P -o -b), at most `limit`. */
 export function scanForSecrets(file: string, limit = 50): Finding[] {
   const findings: Finding[] = []
   for (const [kind, re] of Object.entries(SECRET_PATTERNS)) {
-    const r = spawnSync('grep', ['-a', '-z', '-P', '-o', '-b', '-m', String(limit), re, file], { encoding: 'latin1', maxBuffer: 1 << 26 })
+    const r = spawnSync('grep', ['-a', '-z', '-P', '-o', '-b', '-m', String(limit), '-e', re, file], { encoding: 'latin1', maxBuffer: 1 << 26 })
     if (r.status !== 0 && r.status !== 1) throw new Error(`grep failed (exit ${r.status}): ${r.stderr}`)
     for (const rec of r.stdout.split('\0').filter(Boolean)) {
       const i = rec.indexOf(':')
-      findings.push({ kind, offset: Number(rec.slice(0, i)), excerpt: rec.slice(i + 1, i + 13).replace(/\s/g, ' ') + '…' })
+      const match = rec.slice(i + 1)
+      findings.push({ kind, offset: Number(rec.slice(0, i)), excerpt: match.slice(0, 12).replace(/\s/g, ' ') + '…', digest: createHash('sha256').update(match, 'latin1').digest('hex') })
     }
   }
   return findings

@@ -22,7 +22,7 @@ const SECTOR = 512
 
 /** Runs a tool; a failure throws with the tool's own message. */
 export function run(cmd: string, args: string[], input?: string | Buffer): string {
-  const r = spawnSync(cmd, args, { input, encoding: 'buffer', maxBuffer: 1 << 28 })
+  const r = spawnSync(cmd, args, { input, maxBuffer: 1 << 28 })
   if (r.error) throw new Error(`${cmd}: ${r.error.message}`)
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}): ${r.stderr.toString().trim().slice(-500)}`)
   return r.stdout.toString('latin1')
@@ -68,11 +68,12 @@ export function readExt4File(spec: string, file: string): Buffer {
 
 /**
  * Builds an ext4 file system of `bytes` from `dir` into `file` (label `label`), every inode
- * owned by uid:gid — given to it with debugfs, so this needs no root.
+ * owned by uid:gid and the root directory 0700 — set with debugfs, so this needs no root.
  */
 export function ext4FromDir(dir: string, file: string, opts: { bytes: number; label: string; uid: number; gid: number }): void {
   run('mkfs.ext4', ['-q', '-F', '-L', opts.label, '-m', '0', '-E', `root_owner=${opts.uid}:${opts.gid}`, '-d', dir, file, `${Math.floor(opts.bytes / 1024)}k`])
-  const requests: string[] = []
+  // mkfs.ext4 -d does not carry the root directory's mode over: the hub's data dir is 0700.
+  const requests: string[] = ['set_inode_field / mode 040700']
   const walk = (rel: string) => {
     for (const e of readdirSync(path.join(dir, rel))) {
       const r = `${rel}/${e}`
@@ -81,7 +82,7 @@ export function ext4FromDir(dir: string, file: string, opts: { bytes: number; la
     }
   }
   walk('')
-  if (requests.length) debugfs(file, requests, true)
+  debugfs(file, requests, true)
 }
 
 /** Writes `file` into `image` at `offset` bytes, in place (dd conv=notrunc), keeping holes. */
