@@ -347,6 +347,9 @@ async function startHubOnce(config: Config, log: Logger, opts: HubOptions & { on
     })
     accounts.on('revoked', (username) => accounts.get(username) === undefined && addresses.forget(username))
 
+    // Said once the hub is up, so a start that fails prints only its one-line reason.
+    if (!config.zigbee.port) log.info({ module: 'zigbee' }, 'zigbee.port is not set: running without Zigbee')
+
     // --- The hub's own USB HID button (issue 5 item 10). Absent or unplugged is normal: the
     // driver stays offline and says so. A press opens pairing (zigbee.pairingSeconds), a hold starts the factory wipe.
     if (config.hid.button.enabled) {

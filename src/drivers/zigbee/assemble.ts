@@ -66,7 +66,6 @@ export async function startZigbee(deps: {
   const { config, clock, log } = deps
   const events = new SecurityEvents({ clock, log, ...(deps.onAlert ? { onRaise: deps.onAlert } : {}) })
   if (!config.port) {
-    log.info('zigbee.port is not set: running without Zigbee')
     const pairing = new PairingService({ clock, log, defaultSeconds: config.pairingSeconds, online: () => false })
     return {
       pairing,
