@@ -56,6 +56,8 @@ async function lane(runs: number): Promise<LaneResult> {
   const args = ['--mqtt-persist-interval-ms', String(INTERVAL_MS), '--log-level', 'warn']
   const res: LaneResult = { kills: 0, loadFailures: [], lostWrites: [], ages: [], acked: 0, repairs: 0 }
   const ackedNames = new Set<string>()
+  /** Removals the hub acknowledged: those devices must stay gone. */
+  const removedNames = new Set<string>()
   // Publishes acknowledged in the previous life: seq → when its PUBACK came; and the kill time.
   let acks = new Map<number, number>()
   let killedAt = 0
@@ -84,6 +86,7 @@ async function lane(runs: number): Promise<LaneResult> {
         // Every acknowledged config write survived the kill.
         const names = new Set(((await admin('device.list')) as Array<{ name: string }>).map((d) => d.name))
         for (const n of ackedNames) if (!names.has(n)) res.lostWrites.push(`run ${i}: ${n}`)
+        for (const n of removedNames) if (names.has(n)) res.lostWrites.push(`run ${i}: removal of ${n} undone`)
         // Retained state: at most one write-budget interval behind the kill.
         const kept = await retainedSeq(port, ca, setup.reader, setup.dev.id)
         const newer = [...acks.entries()].filter(([s]) => s > kept).map(([, at]) => at)
@@ -107,7 +110,13 @@ async function lane(runs: number): Promise<LaneResult> {
           await admin('device.add', { name, kind: 'switch' })
           if (alive) ackedNames.add(name)
           res.acked++
-          if (n % 3 === 2) await admin('device.remove', { id: ((await admin('device.list')) as Array<{ username: string; name: string }>).find((d) => d.name === name)!.username }).then(() => alive && ackedNames.delete(name))
+          if (n % 3 === 2) {
+            // A removal in flight when the kill lands may or may not have been written: until it is
+            // acknowledged the device is no longer a write we may insist on.
+            if (alive) ackedNames.delete(name)
+            await admin('device.remove', { id: ((await admin('device.list')) as Array<{ username: string; name: string }>).find((d) => d.name === name)!.username })
+            if (alive) removedNames.add(name)
+          }
         } catch {
           return
         }
