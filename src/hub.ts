@@ -198,8 +198,13 @@ async function startHubOnce(config: Config, log: Logger, opts: HubOptions & { on
     const uplink = await UplinkService.open({
       consent: {
         isGranted: (purpose) => consent.isGranted(purpose),
-        grant: (purpose, d) => consent.grant(purpose, d.what, d.by),
+        // The ledger's actor is a short lowercase word ("owner (web)", "admin socket (local cli)").
+        grant: (purpose, d) => consent.grant(purpose, d.what, d.by.toLowerCase().replace(/[^a-z0-9 ()-]/g, '').slice(0, 32)),
         withdraw: (purpose) => consent.withdraw(purpose),
+        record: (purpose) => {
+          const r = consent.list().find((c) => c.purpose === purpose && c.granted)
+          return r && { by: r.by, atWall: r.at, wallClock: 'unverified' }
+        },
       },
       config: config.uplink,
       hubId: identity.hubId,

@@ -12,6 +12,8 @@ export interface ConsentPort {
   isGranted(purpose: string): boolean
   grant(purpose: string, detail: ConsentDetail): Promise<void>
   withdraw(purpose: string): Promise<void>
+  /** Who granted it and when, if the ledger can say (for the status). */
+  record?(purpose: string): { by: string; atWall: string; wallClock: string } | undefined
 }
 
 export interface ConsentDetail {

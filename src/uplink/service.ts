@@ -100,7 +100,7 @@ export class UplinkService {
   }
 
   status(): UplinkStatus {
-    const rec = this.ledger?.record(UPLINK_PURPOSE)
+    const rec = this.ledger?.record(UPLINK_PURPOSE) ?? this.consent.record?.(UPLINK_PURPOSE)
     return {
       enabled: this.running,
       configured: this.deps.config.url !== '',

@@ -24,7 +24,7 @@ export const canaryStrings = () => [CANARY.owner, CANARY.device, CANARY.other, C
  */
 export async function seedForeignFiles(dataDir: string): Promise<void> {
   const store = await Store.open(dataDir, silentLogger)
-  const db = await store.document<{ host: string; password: string }>({ name: 'uplink.json', schema: 1 }, () => ({ host: '', password: '' }))
+  const db = await store.document<{ host: string; password: string }>({ name: 'uplink-seed.json', schema: 1 }, () => ({ host: '', password: '' }))
   db.data = { host: 'relay.example.net', password: store.sealer.seal(CANARY.uplinkPassword) }
   await db.write()
   store.close()

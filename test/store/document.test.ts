@@ -106,6 +106,8 @@ t.test('a sealed document never holds plain text on disk; a plain one is sealed 
   t.same(await new DurableDocument<{ name: string }>(dir, spec, silentLogger, sealer).read(), { name: 'Canary Two' })
   const other = new DurableDocument<{ name: string }>(dir, spec, silentLogger, new Sealer(randomBytes(32)))
   await t.rejects(other.read(), { code: 'HUB_ERR_STORE_CORRUPT' }, 'under another key it is damaged, never silently empty')
+})
+
 t.test('after an unclean stop: temp files of interrupted writes are removed and logged; the documents load', async (t) => {
   const { Store } = await import('../../src/store/store.js')
   const dir = path.join(tmp(), 'data')

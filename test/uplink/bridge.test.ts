@@ -1,5 +1,5 @@
 import t from 'tap'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { nextMessage, startTestHub, subscribe } from '../helpers/test-hub.js'
 import { startRemoteBroker } from '../helpers/remote-broker.js'
@@ -70,8 +70,9 @@ t.test('uplink: off by default; enabled by the owner it forwards state over veri
   t.same(s.commands, { accepted: 1, refused: 2 }, 'invalid and unknown-device commands refused')
 
   // The credential is sealed on disk; it appears in no file of the data dir.
-  for (const f of readdirSync(h.dataDir)) {
-    if (f.endsWith('.sock')) continue
+  // Every file, in every folder (history/ included).
+  for (const f of readdirSync(h.dataDir, { recursive: true }) as string[]) {
+    if (f.endsWith('.sock') || statSync(path.join(h.dataDir, f)).isDirectory()) continue
     t.notOk(readFileSync(path.join(h.dataDir, f), 'latin1').includes(PASSWORD), `${f} does not hold the remote password`)
   }
 
@@ -85,8 +86,16 @@ t.test('uplink: off by default; enabled by the owner it forwards state over veri
   await new Promise((r) => setTimeout(r, 200))
   t.equal(remote.messages.length, before, 'nothing forwarded after disable')
   t.equal((await h.admin('uplink.status')).queue.messages, 0, 'nothing kept queued for it')
-  const ledger = JSON.parse(readFileSync(path.join(h.dataDir, 'uplink-consent.json'), 'utf8'))
-  t.match(JSON.stringify(ledger), /"action":"withdraw"/, 'the withdrawal is in the durable record')
+  // The hub's one consent ledger (sealed on disk): open it the way the hub does.
+  await h.stop()
+  const { Store } = await import('../../src/store/store.js')
+  const { ConsentLedger } = await import('../../src/privacy/consent.js')
+  const { systemClock } = await import('../../src/core/clock.js')
+  const { silentLogger } = await import('../../src/core/log.js')
+  const store = await Store.open(h.dataDir, silentLogger)
+  const history = (await ConsentLedger.open(store, { clock: systemClock })).history()
+  await store.close()
+  t.ok(history.some((r) => r.purpose === 'uplink' && r.granted) && history.some((r) => r.purpose === 'uplink' && !r.granted), 'the grant and the withdrawal are in the durable record')
 })
 
 t.test('uplink: bad settings are refused with the field named; enable without a URL is a coded conflict', async (t) => {
