@@ -33,7 +33,7 @@ t.test('SIGKILL during install always leaves a working slot', async (t) => {
   // for \`hearth --help\` and the installer itself), ~60 files: every install fsyncs each file, and
   // fifty full-app installs on a shared CI disk take minutes. Starting the full app from a slot is
   // what slots.test.ts shows.
-  const core = (f: { path: string }) => /^(package\.json|bin\/|dist\/tools\/|dist\/src\/(main\.js|cli\/|core\/|policy\/|store\/|update\/|admin\/|system\/|identity\/|net\/|owner\/|devices\/))/.test(f.path)
+  const core = (f: { path: string }) => /^(package\.json|bin\/|dist\/tools\/|dist\/src\/(main\.js|cli\/|core\/|policy\/|store\/|update\/|admin\/|system\/|identity\/|net\/|owner\/|devices\/|privacy\/))/.test(f.path)
   const bundles = [await testBundle(tmp, key, '1.0.0', { edit: (f) => f.filter(core) }), await testBundle(tmp, key, '2.0.0', { edit: (f) => f.filter(core) })]
   const tool = path.join(toolSlots, 'a', 'dist/tools/release/install-slot.js')
   const slots = path.join(tmp, 'slots')
