@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import os from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
-import { createHash } from 'node:crypto'
+import { createHash, generateKeyPairSync } from 'node:crypto'
 import { ext4At, ext4Label, partitions, readExt4File, run } from '../../tools/image/disk.js'
 import { hubCa, httpsGet } from '../helpers/tls-client.js'
 import { scanForSecrets } from './image-scan.js'
@@ -201,7 +201,8 @@ t.test('secret scan of the whole image: no private key, password hash, token or 
     planted,
     Buffer.concat([
       Buffer.alloc(4096),
-      Buffer.from(`-----BEGIN PRIVATE KEY-----\n${'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC'.repeat(2)}\n-----END PRIVATE KEY-----\n`),
+      // A throwaway key made now (never committed), exported as PEM like a leaked one would be.
+      Buffer.from(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string),
       Buffer.alloc(100),
       Buffer.from('root:$y$j9T$abcdefghijklmnop$qrstuvwxyz0123456789ABCDEFGHIJKLMNOPQR:19000:0:99999:7:::\n'),
       Buffer.from(`token hth_${'Ab9_-x'.repeat(6)} code 7K3M-QX9P-4HTR.`),

