@@ -11,6 +11,21 @@ import { Sealer } from './sealer.js'
 export type Doc<T> = Low<T>
 
 /**
+ * Durable first, live after: writes `next` and makes it the document's data; if the write fails
+ * the data in memory stays as it was, so nothing changed anywhere.
+ */
+export async function commitDoc<T>(doc: Doc<T>, next: T): Promise<void> {
+  const previous = doc.data
+  doc.data = next
+  try {
+    await doc.write()
+  } catch (err) {
+    doc.data = previous
+    throw err
+  }
+}
+
+/**
  * The hub's store: one data dir (0700), one data key (0600), lowdb documents written durably,
  * secrets sealed. Everything the hub keeps on disk goes through here.
  */

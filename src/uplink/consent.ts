@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js'
 import type { DocSpec } from '../store/document.js'
-import type { Doc, Store } from '../store/store.js'
+import { commitDoc, type Doc, type Store } from '../store/store.js'
 
 /**
  * The owner's consent, as the uplink needs it. Kept this small on purpose: the privacy
@@ -87,14 +87,7 @@ export class UplinkConsentStore implements ConsentPort {
 
   /** Durable first, live after: a failed write changes nothing (the old record stays in force). */
   private async commit(next: ConsentDoc): Promise<void> {
-    const previous = this.doc.data
-    this.doc.data = next
-    try {
-      await this.doc.write()
-    } catch (err) {
-      this.doc.data = previous
-      throw err
-    }
+    await commitDoc(this.doc, next)
   }
 
   private entry(purpose: string, action: ConsentRecord['action'], detail: ConsentDetail): ConsentRecord {

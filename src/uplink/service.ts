@@ -8,7 +8,7 @@ import type { DeviceKind } from '../policy/device-kinds.js'
 import { checkPublishContent } from '../policy/publish-content.js'
 import { TokenBucket } from '../policy/token-bucket.js'
 import { localCommandOf, parseUplinkTopics, prefixProblem } from '../policy/uplink.js'
-import type { Doc, Store } from '../store/store.js'
+import { commitDoc, type Doc, type Store } from '../store/store.js'
 import { UplinkConsentStore, type ConsentPort } from './consent.js'
 import { UplinkConnection, type ConnectionState } from './connection.js'
 import { UPLINK_DOC, UPLINK_QUEUE_DOC, type UplinkDoc } from './docs.js'
@@ -130,14 +130,7 @@ export class UplinkService {
     if (req.password.length < 1 || req.password.length > 512) throw new HubError('HUB_ERR_BAD_REQUEST', 'password must be 1-512 characters')
     const ca = req.ca?.trim() ? checkCa(req.ca) : null
     const next: UplinkDoc = { credential: { username: req.username, password: store.sealer.seal(req.password) }, ca }
-    const previous = this.doc.data
-    this.doc.data = next
-    try {
-      await this.doc.write()
-    } catch (err) {
-      this.doc.data = previous
-      throw err
-    }
+    await commitDoc(this.doc, next)
     await this.consent.grant(UPLINK_PURPOSE, { by, what: `forward ${this.filters.join(', ')} to ${config.url} as ${req.username}; take commands from ${this.prefix}/hearth/+/set` })
     this.deps.log.info({ by, url: config.url, topics: this.filters }, 'uplink enabled by the owner (consent recorded)')
     this.startFlow()
@@ -149,14 +142,7 @@ export class UplinkService {
     this.stopFlow()
     this.queue.clear()
     await this.persister.flush()
-    const previous = this.doc.data
-    this.doc.data = { credential: null, ca: null }
-    try {
-      await this.doc.write()
-    } catch (err) {
-      this.doc.data = previous
-      throw err
-    }
+    await commitDoc(this.doc, { credential: null, ca: null })
     await this.consent.withdraw(UPLINK_PURPOSE)
     this.deps.log.info({ by }, 'uplink disabled by the owner (consent withdrawn; queue and credential discarded)')
     return this.status()

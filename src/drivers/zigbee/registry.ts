@@ -1,7 +1,7 @@
 import type { DeviceKind } from '../../policy/device-kinds.js'
 import type { DocSpec } from '../../store/document.js'
 import type { Sealed } from '../../store/sealer.js'
-import type { Doc, Store } from '../../store/store.js'
+import { commitDoc, type Doc, type Store } from '../../store/store.js'
 
 /** What the hub remembers about one joined Zigbee device (its account lives in accounts.json). */
 export interface ZigbeeDeviceRecord {
@@ -77,13 +77,6 @@ export class ZigbeeRegistry {
 
   /** Written durably first; memory follows only once the write succeeded. */
   private async commit(next: ZigbeeDoc): Promise<void> {
-    const previous = this.doc.data
-    this.doc.data = next
-    try {
-      await this.doc.write()
-    } catch (err) {
-      this.doc.data = previous
-      throw err
-    }
+    await commitDoc(this.doc, next)
   }
 }
