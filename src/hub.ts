@@ -19,6 +19,7 @@ import { buildInfo, packageRoot, SUPPORT_END } from './system/paths.js'
 import { createWebServer } from './web/server.js'
 import { createRedirectServer } from './web/redirect.js'
 import { X509Certificate } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
 import { startHubFirewall, type HubFirewall } from './net/hub-firewall.js'
 import { DeviceAddresses } from './net/device-addresses.js'
 import { loadAssets } from './web/assets.js'
@@ -80,7 +81,7 @@ export interface HubOptions {
   /** Asks whoever started the hub to stop it and start it again from the current slot. */
   restart?: (reason: string) => void
   /** Test-only seams (never reachable from config, env or flags). */
-  test?: { update?: UpdateTestDeps }
+  test?: { update?: UpdateTestDeps; /** Sees the web app once built (e.g. to compile every lazy schema). */ web?: (app: FastifyInstance) => void }
 }
 
 
@@ -284,6 +285,7 @@ async function startHubOnce(config: Config, log: Logger, opts: HubOptions & { on
       securityTxt: { supportEnd: SUPPORT_END },
     })
     closers.push(() => web.close())
+    opts.test?.web?.(web)
     Object.assign(
       methods,
       adminMethods({

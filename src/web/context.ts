@@ -69,6 +69,10 @@ export function clearSessionCookie(reply: FastifyReply): void {
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Compiles every route schema still pending (they compile on first use); returns how many. */
+    compileAllSchemas(): number
+  }
   interface FastifyRequest {
     session?: Session
   }

@@ -4,6 +4,7 @@ import { tlsServerOptions } from '../system/tls-options.js'
 import { cookieToken, type WebDeps } from './context.js'
 import { SECURITY_HEADERS } from './headers.js'
 import { collectOpenApi } from './openapi.js'
+import { createLazyCompilers } from './compilers.js'
 import { authRoutes } from './routes/auth.js'
 import { deviceRoutes } from './routes/devices.js'
 import { privacyRoutes } from './routes/privacy.js'
@@ -31,9 +32,13 @@ export function createWebServer(deps: WebDeps): FastifyInstance {
     return503OnClosing: true,
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
-    // HTTP boundary: no coercion of bodies, unknown properties refused (never stripped).
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   })
+  // HTTP boundary (src/web/compilers.ts): no coercion of bodies, unknown properties refused
+  // (never stripped); compiled per route on first use, not at start.
+  const compilers = createLazyCompilers()
+  app.setValidatorCompiler(compilers.validatorCompiler)
+  app.setSerializerCompiler(compilers.serializerCompiler)
+  app.decorate('compileAllSchemas', () => compilers.compileAll())
   const { log } = deps
   const openapi = collectOpenApi(app, deps.about)
 

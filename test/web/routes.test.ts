@@ -118,3 +118,17 @@ t.test('commands over the API reach the device, validated against its kind', asy
   await new Promise((r) => setTimeout(r, 300))
   t.same(got.map((p) => JSON.parse(p)), [{ state: 'ON' }], 'only the valid command was delivered')
 })
+
+t.test('schemas compile on first use; every one compiles; querystrings coerce, bodies do not', async (t) => {
+  let app: import('fastify').FastifyInstance | undefined
+  const h = await startTestHub(t, {}, undefined, { test: { web: (a) => (app = a) } })
+  const c = new WebClient(h.hub.status().listeners.https.port, h.ca)
+  await c.post('/api/v1/claim', { setupCode: h.hub.identity.setupCode, name: 'Ada', password: GOOD_PASSWORD })
+  const dev = await h.addDevice('Hall', 'temperature')
+  t.equal((await c.get(`/api/v1/devices/${dev.id}/history?hours=5`)).status, 200, '?hours=5 is the integer 5')
+  for (const q of ['hours=0', 'hours=abc', 'hours=1.5', 'other=1']) t.equal((await c.get(`/api/v1/devices/${dev.id}/history?${q}`)).status, 400, `?${q} refused`)
+  t.equal((await c.post('/api/v1/pairing', { seconds: '60' })).status, 400, 'a body is never coerced')
+  const n = app!.compileAllSchemas()
+  t.ok(n >= 40, `${n} validators and serializers compiled without error`)
+  t.equal(app!.compileAllSchemas(), 0, 'nothing left pending')
+})
