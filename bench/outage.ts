@@ -10,7 +10,7 @@ import { Children } from './lib/children.js'
 import { peakPerWindow, type FleetReport } from './lib/fleet.js'
 import { startLineChild, type LineChild } from '../test/helpers/line-child.js'
 import { hubCa } from '../test/helpers/tls-client.js'
-import { freePort, sleep, waitTls } from './lib/proc.js'
+import { freePort, HUB_MAIN, sleep, waitTls } from './lib/proc.js'
 import { percentile, printTable } from './lib/table.js'
 
 /**
@@ -25,7 +25,7 @@ const NAIVE_INTERVAL_MS = Number(process.env.BENCH_OUTAGE_NAIVE_MS ?? 1000)
 const SPACING_MS = 6 // the first population: ~170 devices/s, within the hub's admission budget
 const DEADLINE_MS = 90_000
 
-const MAIN = path.resolve('dist/src/main.js')
+const MAIN = HUB_MAIN
 const REF = path.resolve('dist/bench/ref/aedes-tls.js')
 const FLEET = path.resolve('dist/bench/lib/fleet-proc.js')
 const now = () => performance.timeOrigin + performance.now()

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { freePort, rssMb, sleep, waitTls } from './lib/proc.js'
+import { freePort, HUB_MAIN, rssMb, sleep, waitTls } from './lib/proc.js'
 import { median, printTable } from './lib/table.js'
 
 /**
@@ -10,7 +10,7 @@ import { median, printTable } from './lib/table.js'
  * first run (provisioning included) and a warm start — next to a bare aedes broker on TLS
  * started the same way, as the reference.
  */
-const MAIN = path.resolve(process.env.BENCH_HUB_MAIN ?? 'dist/src/main.js')
+const MAIN = HUB_MAIN
 const REF = path.resolve('dist/bench/ref/aedes-tls.js')
 /** The same V8 flags `npm start` and the systemd unit use (a 1 MB young generation). */
 const NODE_FLAGS = ['--max-semi-space-size=1']

@@ -41,7 +41,7 @@ step "build the hub and stage it with its production dependencies (arm64)"
 (cd "$REPO" && npm run build --silent) || die "npm run build failed"
 APP=$WORK/app
 mkdir -p "$APP/web-ui" "$APP/docs" "$APP/dist"
-cp -a "$REPO/dist/src" "$APP/dist/src"
+cp -a "$REPO/dist/app" "$APP/dist/app"
 find "$APP/dist" -name '*.map' -delete
 cp -a "$REPO/web-ui/dist" "$APP/web-ui/dist"
 cp "$REPO/package.json" "$REPO/package-lock.json" "$APP/"

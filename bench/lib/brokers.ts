@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { createConnection } from 'node:net'
 import path from 'node:path'
 import type { Children } from './children.js'
-import { freePort } from './proc.js'
+import { freePort, HUB_MAIN } from './proc.js'
 
 /** One MQTT login: a device publishes to `hearth/<clientId>/state`. */
 export interface Cred {
@@ -24,7 +24,7 @@ export interface BrokerProc {
   stop(): Promise<void>
 }
 
-const MAIN = path.resolve('dist/src/main.js')
+const MAIN = HUB_MAIN
 const REF = path.resolve('dist/bench/ref/aedes-tls.js')
 /** The V8 flags `npm start` and the systemd unit use; given to both Node brokers alike. */
 const NODE_FLAGS = ['--max-semi-space-size=1']

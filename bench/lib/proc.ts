@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { connect } from 'node:tls'
+import path from 'node:path'
+
+/** The program `npm start`, the `hearth` command and the image run: the bundle (tools/bundle.mjs). */
+export const HUB_MAIN = path.resolve(process.env.BENCH_HUB_MAIN ?? 'dist/app/hearth.mjs')
 
 /** Resident set size of a process in MB, from /proc (Linux). */
 export function rssMb(pid: number): number {

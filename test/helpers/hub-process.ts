@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 /** The built entry point (npm test builds first). Tests drive the real program. */
-export const MAIN = path.resolve('dist/src/main.js')
+export const MAIN = path.resolve('dist/app/hearth.mjs')
 
 export interface ReadyEvent {
   event: 'ready'

@@ -33,10 +33,10 @@ export function updateTmp(prefix = 'u-'): string {
 export async function testApp(version: string, trusted: TrustedKey[], edit: (files: AppFile[]) => AppFile[] = (f) => f): Promise<AppFile[]> {
   const root = path.resolve('.')
   const pj = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as Record<string, unknown>
-  const files = (await appFiles(root, { nodeModules: false })).filter((f) => !['package.json', 'dist/src/update/trust-keys.js', 'package-lock.json'].includes(f.path))
+  const files = (await appFiles(root, { nodeModules: false })).filter((f) => !['package.json', 'dist/app/trust-keys.mjs', 'package-lock.json'].includes(f.path))
   files.push(
     { path: 'package.json', source: Buffer.from(JSON.stringify({ ...pj, version }, null, 2)) },
-    { path: 'dist/src/update/trust-keys.js', source: Buffer.from(`export const RELEASE_KEYS = ${JSON.stringify(trusted)}\n`) },
+    { path: 'dist/app/trust-keys.mjs', source: Buffer.from(`export const RELEASE_KEYS = ${JSON.stringify(trusted)}\n`) },
   )
   return edit(files)
 }

@@ -147,7 +147,7 @@ t.test('inside the root (qemu-user): the hub starts and answers GET /api/v1/heal
   const root = extractRoot()
   const dataDir = '/tmp/hearth-test-data'
   const [cmd, ...args] = inRoot(root, [
-    '/usr/bin/node', '/opt/hearth/app/dist/src/main.js', 'run', '--json', '--data-dir', dataDir,
+    '/usr/bin/node', '/opt/hearth/app/dist/app/hearth.mjs', 'run', '--json', '--data-dir', dataDir,
     '--http-host', '127.0.0.1', '--http-port', '0', '--mqtt-host', '127.0.0.1', '--mqtt-port', '0', '--log-level', 'warn',
   ], ['HEARTH_FIREWALL_MODE=off'])
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: CLEAN_ENV })

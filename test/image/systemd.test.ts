@@ -36,7 +36,7 @@ function directives(file: string): Map<string, string[]> {
 t.test('the parser can fail: a bare unit scores far above the target', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-unit-'))
   const bare = path.join(dir, 'bare.service')
-  writeFileSync(bare, '[Service]\nExecStart=/usr/bin/node /opt/hearth/app/dist/src/main.js run\n')
+  writeFileSync(bare, '[Service]\nExecStart=/usr/bin/node /opt/hearth/app/dist/app/hearth.mjs run\n')
   const { score } = await exposure(bare)
   t.ok(score > 9, `a unit with no hardening scores ${score}`)
 })
@@ -77,7 +77,7 @@ t.test('hearth.service: the promises of the unit, read from the file', async (t)
   t.same(d.get('DeviceAllow'), ['char-ttyUSB rw', 'char-ttyACM rw', 'char-hidraw rw'], 'the coordinator and HID only')
   t.equal(one('RestrictAddressFamilies'), 'AF_UNIX AF_INET AF_INET6 AF_NETLINK')
   t.same(d.get('SystemCallFilter'), ['@system-service', '~@privileged @resources'])
-  t.match(one('ExecStart'), /^\/usr\/bin\/node --max-semi-space-size=1 \/opt\/hearth\/app\/dist\/src\/main\.js run --data-dir \/var\/lib\/hearth$/)
+  t.match(one('ExecStart'), /^\/usr\/bin\/node --max-semi-space-size=1 \/opt\/hearth\/app\/dist\/app\/hearth\.mjs run --data-dir \/var\/lib\/hearth$/)
 })
 
 t.test('hearth-firewall.service: CAP_NET_ADMIN and nothing else; scored too', async (t) => {

@@ -20,7 +20,7 @@ t.test('npm run release: keygen, sign with a key file or HEARTH_RELEASE_KEY, the
   t.match(msg, bundle)
   const v = await verifyBundle(bundle, { trusted, installed: '0.0.1' })
   t.match(v.manifest, { minVersion: '0.0.1', notes: 'Fixes things.', supportEnd: /^\d{4}-\d{2}-\d{2}$/ })
-  t.ok(v.manifest.files.some((f) => f.path === 'dist/src/main.js'))
+  t.ok(v.manifest.files.some((f) => f.path === 'dist/app/hearth.mjs'))
   t.notOk(v.manifest.files.some((f) => f.path.startsWith('dist/test/') || f.path.endsWith('.map')), 'no tests, no source maps')
   // From the environment, the same key.
   await fsp.rm(bundle)

@@ -11,7 +11,7 @@ import { releaseKey, testBundle, updateTmp } from '../helpers/update-slots.js'
 /**
  * SIGKILL at random points of an install (50 runs): afterwards `current` always points to a
  * complete slot whose every file matches its signed manifest, and the next install succeeds.
- * The installer is the real one (dist/tools/release/install-slot.js, the code `hearth update
+ * The installer is the real one (dist/app/install-slot.mjs, the code `hearth update
  * apply` runs), from a build that ships the test key.
  */
 const RUNS = Number(process.env.HEARTH_TEST_KILL_RUNS ?? 50)
@@ -29,13 +29,12 @@ t.test('SIGKILL during install always leaves a working slot', async (t) => {
   const t0 = performance.now()
   await seed(toolSlots, await testBundle(tmp, key, '1.0.0'))
   t.comment(`set-up ${Math.round(performance.now() - t0)} ms`)
-  // What it installs: the app's core (the CLI entry, core, policy, store, update, tools — enough
-  // for \`hearth --help\` and the installer itself), ~60 files: every install fsyncs each file, and
-  // fifty full-app installs on a shared CI disk take minutes. Starting the full app from a slot is
-  // what slots.test.ts shows.
-  const core = (f: { path: string }) => /^(package\.json|bin\/|dist\/tools\/|dist\/src\/(main\.js|cli\/|core\/|policy\/|store\/|update\/|admin\/|system\/|identity\/|net\/|owner\/|devices\/|privacy\/))/.test(f.path)
+  // What it installs: the program without the UI (package.json, bin/, the bundle in dist/app —
+  // enough for \`hearth --help\` and the installer itself), ~15 files: every install fsyncs each
+  // file. Starting the full app from a slot is what slots.test.ts shows.
+  const core = (f: { path: string }) => /^(package\.json|bin\/|dist\/app\/)/.test(f.path)
   const bundles = [await testBundle(tmp, key, '1.0.0', { edit: (f) => f.filter(core) }), await testBundle(tmp, key, '2.0.0', { edit: (f) => f.filter(core) })]
-  const tool = path.join(toolSlots, 'a', 'dist/tools/release/install-slot.js')
+  const tool = path.join(toolSlots, 'a', 'dist/app/install-slot.mjs')
   const slots = path.join(tmp, 'slots')
   await seed(slots, bundles[0]!)
 

@@ -27,8 +27,9 @@ export async function filesUnder(root: string, rel: string, filter: (rel: string
 }
 
 /**
- * The built app as it runs from a slot: package.json, bin/, the compiled hub (dist/src, and
- * dist/tools for the slot installer), the built UI, the policy documents, and — with
+ * The built app as it runs from a slot: package.json, bin/, the bundled hub (dist/app: the
+ * `hearth` program, the slot installer and the release keys; tools/bundle.mjs), the built UI,
+ * the policy documents, and — with
  * `nodeModules` — the production dependencies (`npm ls --omit=dev`), nothing from devDependencies.
  */
 export async function appFiles(root: string, opts: { nodeModules: boolean }): Promise<AppFile[]> {
@@ -36,8 +37,7 @@ export async function appFiles(root: string, opts: { nodeModules: boolean }): Pr
   const files: AppFile[] = [
     { path: 'package.json', source: path.join(root, 'package.json') },
     { path: 'bin/hearth.js', source: path.join(root, 'bin/hearth.js'), mode: 0o755 },
-    ...(await filesUnder(root, 'dist/src', noMaps)),
-    ...(await filesUnder(root, 'dist/tools', noMaps)),
+    ...(await filesUnder(root, 'dist/app', noMaps)),
     ...(await filesUnder(root, 'web-ui/dist')),
   ]
   for (const doc of ['README.md', 'SECURITY.md', 'LICENSE', 'package-lock.json'])

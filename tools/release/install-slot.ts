@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `node dist/tools/release/install-slot.js --slots DIR BUNDLE [--deadline S]`: verifies BUNDLE
+ * `node dist/app/install-slot.mjs --slots DIR BUNDLE [--deadline S]`: verifies BUNDLE
  * against the release keys this build ships with and installs it into the inactive slot of DIR
  * (seeding slot a when DIR is empty) — what the image build uses to lay out /opt/hearth/slots,
  * and the same code the hub runs for `hearth update apply`. Prints one line per phase.

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// Bundles the compiled hub (dist/src, from tsc) into dist/app: the program `npm start`, the
+// `hearth` command, the image and update bundles run. One ESM file per entry point plus shared
+// chunks loaded on demand (code splitting), minified whitespace and syntax only, so stack traces
+// keep their function names.
+//
+// Why: resolving and compiling ~450 module files was most of a start (≈ 0.9 of 1.7 s here, so
+// ~3 s on a Pi) and ~8 MB of idle memory; one bundle starts in half the time (docs/architecture.md).
+//
+// Left outside the bundle, loaded from node_modules at run time: native addons (sodium-native,
+// node-hid, serialport) and mqtt (loaded only when the optional uplink connects). The release
+// keys stay a file of their own, dist/app/trust-keys.mjs, so a test slot can ship throwaway keys
+// without rebuilding the program (src/update/trust-keys.ts says why they are not configurable).
+//
+//   node tools/bundle.mjs [--quiet]
+import { build } from 'esbuild'
+import { copyFileSync, readdirSync, rmSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const out = path.join(root, 'dist', 'app')
+const quiet = process.argv.includes('--quiet')
+
+const EXTERNAL = ['sodium-native', 'node-hid', 'serialport', '@serialport/*', 'mqtt']
+const TRUST_KEYS = './trust-keys.mjs'
+
+/** Imports of src/update/trust-keys.js become an import of the file next to the bundle. */
+const trustKeysOutside = {
+  name: 'trust-keys-outside',
+  setup(b) {
+    b.onResolve({ filter: /[\\/]trust-keys\.js$/ }, () => ({ path: TRUST_KEYS, external: true }))
+  },
+}
+
+rmSync(out, { recursive: true, force: true })
+const t0 = performance.now()
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: { hearth: 'dist/src/main.js', 'install-slot': 'dist/tools/release/install-slot.js' },
+  outdir: out,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // All files in one folder: the relative import of trust-keys.mjs holds from every chunk.
+  chunkNames: 'chunk-[hash]',
+  outExtension: { '.js': '.mjs' },
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
+  legalComments: 'eof',
+  external: EXTERNAL,
+  plugins: [trustKeysOutside],
+  // Bundled CommonJS (fastify, aedes …) calls require() for Node's built-ins.
+  banner: { js: "import { createRequire as __hearthRequire } from 'node:module'; const require = __hearthRequire(import.meta.url);" },
+  metafile: true,
+  logLevel: 'warning',
+})
+copyFileSync(path.join(root, 'dist', 'src', 'update', 'trust-keys.js'), path.join(out, 'trust-keys.mjs'))
+if (!quiet) {
+  const files = readdirSync(out)
+  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0)
+  process.stdout.write(`bundle: ${files.length} files, ${(bytes / 1024).toFixed(0)} KiB in dist/app (${Math.round(performance.now() - t0)} ms)\n`)
+}
