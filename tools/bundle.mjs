@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Bundles the compiled hub (dist/src, from tsc) into dist/app: the program `npm start`, the
 // `hearth` command, the image and update bundles run. One ESM file per entry point plus shared
-// chunks loaded on demand (code splitting), minified whitespace and syntax only, so stack traces
-// keep their function names.
+// chunks loaded on demand (code splitting), minified whitespace and syntax only: identifiers are
+// not renamed, so stack traces keep their function names. (No `keepNames`: its per-function
+// `__name()` calls cost ~1.7 MB of idle heap, and nothing here reads a renamed function's name.)
 //
 // Why: resolving and compiling ~450 module files was most of a start (≈ 0.9 of 1.7 s here, so
 // ~3 s on a Pi) and ~8 MB of idle memory; one bundle starts in half the time (docs/architecture.md).
@@ -47,9 +48,8 @@ const result = await build({
   // All files in one folder: the relative import of trust-keys.mjs holds from every chunk.
   chunkNames: 'chunk-[hash]',
   outExtension: { '.js': '.mjs' },
-  minifyWhitespace: true,
+  minifyWhitespace: !process.env.BUNDLE_DEBUG,
   minifySyntax: true,
-  keepNames: true,
   legalComments: 'eof',
   external: EXTERNAL,
   plugins: [trustKeysOutside],
