@@ -26,8 +26,12 @@ export interface BrokerProc {
 
 const MAIN = path.resolve('dist/src/main.js')
 const REF = path.resolve('dist/bench/ref/aedes-tls.js')
-/** The V8 flags `npm start` and the systemd unit use; given to both Node brokers alike. */
-const NODE_FLAGS = ['--max-semi-space-size=1']
+/**
+ * The V8 flags `npm start` and the systemd unit use; given to both Node brokers alike.
+ * `BENCH_NODE_FLAGS` (space-separated) replaces them, e.g. to try another semi-space size or to
+ * add `--cpu-prof --cpu-prof-dir=DIR` (profiles are written when the broker is stopped).
+ */
+const NODE_FLAGS = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : ['--max-semi-space-size=1']
 
 /** Bare aedes on TLS (bench/ref/aedes-tls.ts): no authentication, ACL or validation. */
 export async function startAedes(children: Children): Promise<BrokerProc> {
