@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { parseDeviceTopic } from './device-topic.js'
 import type { Bus } from './discovery.js'
 
 export interface DeviceState {
@@ -6,7 +7,6 @@ export interface DeviceState {
   availability: 'online' | 'offline' | null
 }
 
-const TOPIC = /^hearth\/([a-z0-9-]{1,64})\/(state|availability)$/
 const MAX_DEVICES = 10_000
 
 /**
@@ -42,16 +42,16 @@ export class DeviceStateCache extends EventEmitter<{ update: [id: string, state:
   }
 
   private take(topic: string, payload: Buffer): void {
-    const m = TOPIC.exec(topic)
-    if (!m) return
-    const id = m[1]!
+    const d = parseDeviceTopic(topic)
+    if (!d) return
+    const id = d.id
     if (payload.length === 0) return void this.raw.delete(id)
     let cur = this.raw.get(id)
     if (!cur) {
       if (this.raw.size >= MAX_DEVICES) return
       this.raw.set(id, (cur = {}))
     }
-    if (m[2] === 'state') cur.state = payload
+    if (d.leaf === 'state') cur.state = payload
     else cur.availability = payload.toString() === 'online' ? 'online' : 'offline'
     if (this.listenerCount('update') > 0) this.emit('update', id, this.get(id))
   }

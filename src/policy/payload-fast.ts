@@ -101,18 +101,24 @@ const BACKSLASH = 0x5c
 /** JSON's insignificant whitespace (RFC 8259 §2): space, tab, LF, CR. */
 const isWs = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d
 
-/** Index of the first non-whitespace byte at or after `i`. */
+/** Index of the first non-whitespace byte at or after `i` (all indexing below stays within `p`). */
 function skipWs(p: Buffer, i: number): number {
-  while (i < p.length && isWs(p[i]!)) i++
+  const n = p.length
+  while (i < n && isWs(p[i]!)) i++
   return i
 }
 
 /** `lit` at `p[i…]`? */
 function bytesAt(p: Buffer, i: number, lit: Buffer): boolean {
-  if (i + lit.length > p.length) return false
-  for (let k = 0; k < lit.length; k++) if (p[i + k] !== lit[k]) return false
+  const n = lit.length
+  if (i + n > p.length) return false
+  for (let k = 0; k < n; k++) if (p[i + k] !== lit[k]) return false
   return true
 }
+
+/** The byte at `i`, or -1 past the end. */
+const at = (p: Buffer, i: number): number => (i < p.length ? p[i]! : -1)
+const isDigit = (b: number) => b >= ZERO && b <= NINE
 
 const TRUE = Buffer.from('true')
 const FALSE = Buffer.from('false')
@@ -123,25 +129,27 @@ const FALSE = Buffer.from('false')
  * F ∈ [0, 1) the fraction (only whether it is zero matters, the bounds being integers).
  */
 function number(p: Buffer, i: number, r: { type: 'number' | 'integer'; min: number; max: number }): number {
-  const negative = p[i] === MINUS
+  const negative = at(p, i) === MINUS
   if (negative) i++
   const start = i
   let int = 0
-  if (p[i] === ZERO) i++
+  if (at(p, i) === ZERO) i++
   else {
-    while (i < p.length && p[i]! >= ZERO && p[i]! <= NINE) int = int * 10 + (p[i++]! - ZERO)
+    for (let b = at(p, i); isDigit(b); b = at(p, ++i)) int = int * 10 + (b - ZERO)
     if (i === start) return -1
   }
+  // At most 15 digits: I is exact (below 2^53).
   if (i - start > 15) return -1
   let fraction = false
-  if (p[i] === DOT) {
+  if (at(p, i) === DOT) {
     if (r.type === 'integer') return -1
     const f0 = ++i
-    while (i < p.length && p[i]! >= ZERO && p[i]! <= NINE) if (p[i++] !== ZERO) fraction = true
+    for (let b = at(p, i); isDigit(b); b = at(p, ++i)) if (b !== ZERO) fraction = true
     if (i === f0) return -1
   }
-  // An exponent, or anything else glued on: not sure (the full check decides).
-  if (i < p.length && (p[i] === 0x65 || p[i] === 0x45 || (p[i]! >= ZERO && p[i]! <= NINE))) return -1
+  // An exponent, or a digit after a leading zero: not sure (the full check decides).
+  const b = at(p, i)
+  if (b === 0x65 || b === 0x45 || isDigit(b)) return -1
   // v = +(I + F): v ≥ min ⇔ I ≥ min;  v ≤ max ⇔ I < max, or I = max with F = 0.
   // v = −(I + F): v ≥ min ⇔ I < −min, or I = −min with F = 0;  v ≤ max ⇔ I ≥ −max.
   const ok = negative
@@ -156,8 +164,8 @@ function value(p: Buffer, i: number, r: Rule): number {
     case 'boolean':
       return bytesAt(p, i, TRUE) ? i + 4 : bytesAt(p, i, FALSE) ? i + 5 : -1
     case 'literal':
-      if (p[i] !== QUOTE) return -1
-      for (const v of r.values) if (bytesAt(p, i + 1, v) && p[i + 1 + v.length] === QUOTE) return i + v.length + 2
+      if (at(p, i) !== QUOTE) return -1
+      for (const v of r.values) if (bytesAt(p, i + 1, v) && at(p, i + 1 + v.length) === QUOTE) return i + v.length + 2
       return -1
     default:
       return number(p, i, r)
@@ -166,27 +174,26 @@ function value(p: Buffer, i: number, r: Rule): number {
 
 /** True only if the full check (JSON.parse + the schema) surely accepts `p`; false: not sure. */
 export function fastAccepts(s: FastSchema, p: Buffer): boolean {
+  const n = p.length
   let i = skipWs(p, 0)
-  if (p[i++] !== OPEN) return false
+  if (at(p, i++) !== OPEN) return false
   i = skipWs(p, i)
   let seen = 0
   let count = 0
-  if (p[i] === CLOSE) i++
+  if (at(p, i) === CLOSE) i++
   else
     for (;;) {
-      if (p[i++] !== QUOTE) return false
+      if (at(p, i++) !== QUOTE) return false
       const k0 = i
-      while (i < p.length && p[i] !== QUOTE) {
-        // Escapes and non-ASCII in a key: not sure (JSON.parse would decode them).
-        if (p[i] === BACKSLASH || p[i]! >= 0x80 || p[i]! < 0x20) return false
-        i++
+      for (let b = at(p, i); b !== QUOTE; b = at(p, ++i)) {
+        // The end, escapes, control bytes and non-ASCII in a key: not sure (JSON.parse decides).
+        if (b < 0x20 || b === BACKSLASH || b >= 0x80) return false
       }
-      if (i >= p.length) return false
       const len = i - k0
       let field = -1
       for (let f = 0; f < s.names.length; f++) {
-        const n = s.names[f]!
-        if (n.length === len && bytesAt(p, k0, n)) {
+        const name = s.names[f]!
+        if (name.length === len && bytesAt(p, k0, name)) {
           field = f
           break
         }
@@ -196,17 +203,18 @@ export function fastAccepts(s: FastSchema, p: Buffer): boolean {
       seen |= 1 << field
       count++
       i = skipWs(p, i + 1)
-      if (p[i++] !== COLON) return false
+      if (at(p, i++) !== COLON) return false
       i = value(p, skipWs(p, i), s.rules[field]!)
       if (i < 0) return false
       i = skipWs(p, i)
-      if (p[i] === COMMA) {
-        i = skipWs(p, i + 1)
+      const b = at(p, i++)
+      if (b === COMMA) {
+        i = skipWs(p, i)
         continue
       }
-      if (p[i++] !== CLOSE) return false
+      if (b !== CLOSE) return false
       break
     }
-  if (skipWs(p, i) !== p.length) return false
+  if (skipWs(p, i) !== n) return false
   return (seen & s.required) === s.required && count >= s.minProperties
 }
