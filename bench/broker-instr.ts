@@ -16,7 +16,8 @@ import { printTable } from './lib/table.js'
  * while the measured messages flow. Unlike CPU time, that count does not depend on what else
  * the machine is doing, so two runs on a busy box agree; it does not see cache misses or
  * syscalls, so it complements the timed bench rather than replacing it.
- * `BENCH_INSTR_MESSAGES` (default 20,000) measured after `BENCH_INSTR_WARMUP` (20,000).
+ * `BENCH_INSTR_MESSAGES` (default 20,000) measured after `BENCH_INSTR_WARMUP` (20,000);
+ * `BENCH_INSTR_CACHE=1` adds callgrind's cache simulation (data and last-level misses per message).
  */
 const N = Number(process.env.BENCH_INSTR_MESSAGES ?? 20_000)
 const WARMUP = Number(process.env.BENCH_INSTR_WARMUP ?? 20_000)
@@ -33,14 +34,28 @@ async function until(rig: FanInRig, received: number): Promise<void> {
   await rig.stop()
 }
 
-/** Total `Ir` of a callgrind dump file (its `summary:` or `totals:` line). */
-function instructions(file: string): number {
-  const m = /^(?:summary|totals):\s+(\d+)/m.exec(readFileSync(file, 'utf8'))
-  if (!m) throw new Error(`no totals in ${file}`)
-  return Number(m[1])
+const CACHE_SIM = process.env.BENCH_INSTR_CACHE === '1'
+
+/** Event totals of a callgrind dump file (its `events:` and `summary:`/`totals:` lines), by event name. */
+function totals(file: string): Record<string, number> {
+  const text = readFileSync(file, 'utf8')
+  const names = /^events:\s+(.+)$/m.exec(text)?.[1]?.trim().split(/\s+/)
+  const m = /^(?:summary|totals):\s+(.+)$/m.exec(text)
+  if (!names || !m) throw new Error(`no totals in ${file}`)
+  const values = m[1]!.trim().split(/\s+/).map(Number)
+  return Object.fromEntries(names.map((n, i) => [n, values[i] ?? 0]))
 }
 
-async function measure(key: string, proc: BrokerProc, fleet: Fleet, dir: string): Promise<{ key: string; perMsg: number; messages: number }> {
+interface Measured {
+  key: string
+  perMsg: number
+  messages: number
+  /** With BENCH_INSTR_CACHE=1: simulated first-level data and last-level misses per message. */
+  d1PerMsg?: number
+  llPerMsg?: number
+}
+
+async function measure(key: string, proc: BrokerProc, fleet: Fleet, dir: string): Promise<Measured> {
   const rig = await FanInRig.open(proc.port, fleet.devices.slice(0, PUBLISHERS), fleet.reader, WINDOW, { deadlineMs: 600_000, stallMs: 120_000 })
   try {
     log(`${key}: warm-up, ${WARMUP} messages`)
@@ -57,7 +72,9 @@ async function measure(key: string, proc: BrokerProc, fleet: Fleet, dir: string)
     // The dump just written is the one with the highest part number.
     const file = dumps.map((f) => path.join(dir, f)).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop())).pop()
     if (!file) throw new Error(`${key}: no callgrind dump in ${dir}`)
-    return { key, perMsg: instructions(file) / messages, messages }
+    const e = totals(file)
+    const per = (...names: string[]) => names.reduce((a, n) => a + (e[n] ?? 0), 0) / messages
+    return { key, perMsg: per('Ir'), messages, ...(CACHE_SIM ? { d1PerMsg: per('D1mr', 'D1mw'), llPerMsg: per('ILmr', 'DLmr', 'DLmw') } : {}) }
   } finally {
     rig.close()
   }
@@ -66,10 +83,11 @@ async function measure(key: string, proc: BrokerProc, fleet: Fleet, dir: string)
 export async function benchBrokerInstr(): Promise<void> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-instr-'))
   const children = new Children()
-  const out: Array<{ key: string; perMsg: number; messages: number }> = []
+  const out: Measured[] = []
   try {
     for (const key of ONLY) {
-      const valgrind = { wrapper: ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${root}/cg.${key}.out`], readyMs: 900_000 }
+      const cache = CACHE_SIM ? ['--cache-sim=yes'] : []
+      const valgrind = { wrapper: ['valgrind', '--tool=callgrind', ...cache, '--instr-atstart=no', `--callgrind-out-file=${root}/cg.${key}.out`], readyMs: 900_000 }
       let proc: BrokerProc
       let fleet: Fleet
       if (key === 'hub') {
@@ -99,7 +117,8 @@ export async function benchBrokerInstr(): Promise<void> {
       broker: r.key,
       messages: String(r.messages),
       'instructions/msg': r.perMsg.toFixed(0),
-      'hub÷aedes (aedes÷broker: throughput if CPU-bound)': aedes ? (aedes.perMsg / r.perMsg).toFixed(2) : '—',
+      ...(CACHE_SIM ? { 'D1 misses/msg': r.d1PerMsg!.toFixed(0), 'LL misses/msg': r.llPerMsg!.toFixed(0) } : {}),
+      'aedes ÷ this (relative throughput if CPU-bound)': aedes ? (aedes.perMsg / r.perMsg).toFixed(2) : '—',
     })),
   )
 }

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { ByteSlot } from './byte-slot.js'
 import { parseDeviceTopic } from './device-topic.js'
 import type { Bus } from './discovery.js'
 
@@ -15,7 +16,7 @@ const MAX_DEVICES = 10_000
  */
 export class DeviceStateCache extends EventEmitter<{ update: [id: string, state: DeviceState] }> {
   /** Raw last payloads: parsed only when someone reads them (the bus carries every publish). */
-  private readonly raw = new Map<string, { state?: Buffer; availability?: 'online' | 'offline' }>()
+  private readonly raw = new Map<string, { state?: ByteSlot; availability?: 'online' | 'offline' }>()
 
   constructor(bus: Bus) {
     super()
@@ -30,7 +31,7 @@ export class DeviceStateCache extends EventEmitter<{ update: [id: string, state:
     let state: Record<string, unknown> | null = null
     if (r?.state)
       try {
-        state = JSON.parse(r.state.toString('utf8')) as Record<string, unknown>
+        state = JSON.parse(r.state.text()) as Record<string, unknown>
       } catch {
         state = null
       }
@@ -51,7 +52,7 @@ export class DeviceStateCache extends EventEmitter<{ update: [id: string, state:
       if (this.raw.size >= MAX_DEVICES) return
       this.raw.set(id, (cur = {}))
     }
-    if (d.leaf === 'state') cur.state = payload
+    if (d.leaf === 'state') (cur.state ??= new ByteSlot()).set(payload)
     else cur.availability = payload.toString() === 'online' ? 'online' : 'offline'
     if (this.listenerCount('update') > 0) this.emit('update', id, this.get(id))
   }

@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import type { Clock, TimerHandle } from '../core/clock.js'
 import type { Logger } from '../core/log.js'
+import { ByteSlot } from '../devices/byte-slot.js'
 import { parseDeviceTopic } from '../devices/device-topic.js'
 import type { Bus } from '../devices/discovery.js'
 import { removeDurable, writeFileDurable } from '../store/durable-fs.js'
@@ -29,11 +30,14 @@ export interface HistoryPoint {
 interface Series {
   t: number[]
   /**
-   * The reports, as text. The newest may still be the payload as received (its slot can be
+   * The reports, as text. The newest may still be held as bytes in `tail` (its slot can be
    * overwritten many times before it closes): it becomes text when the next point starts, or
    * when it is read or written (`text`).
    */
-  v: Array<string | Buffer>
+  v: string[]
+  /** The newest point's report as bytes, while `pending`. */
+  tail: ByteSlot | undefined
+  pending: boolean
   /** Wall time at which the newest point's sample slot or hour ends (0: not computed yet). */
   until: number
 }
@@ -139,7 +143,7 @@ export class StateHistory {
     let s = this.series.get(d.id)
     if (!s) {
       if (this.series.size >= MAX_DEVICES) return
-      this.series.set(d.id, (s = { t: [], v: [], until: 0 }))
+      this.series.set(d.id, (s = { t: [], v: [], until: 0, tail: undefined, pending: false }))
     }
     // The bus carries only payloads the broker validated; kept as received, parsed when read.
     const last = s.t.length - 1
@@ -149,17 +153,17 @@ export class StateHistory {
     if (last >= 0 && s.until === 0) s.until = slotEnd(s.t[last]!, slot)
     // Fixed slots of historySampleSeconds, never across an hour: the latest report in a slot
     // replaces the earlier one.
-    if (last >= 0 && now < s.until) {
-      s.t[last] = now
-      s.v[last] = payload
-    } else {
+    if (last >= 0 && now < s.until) s.t[last] = now
+    else {
       if (last >= 0) text(s, last)
       s.t.push(now)
-      s.v.push(payload)
+      s.v.push('')
       s.until = slotEnd(now, slot)
       const max = Math.ceil(this.retentionMs / slot) + 2
       if (s.t.length > max) (s.t.splice(0, s.t.length - max), s.v.splice(0, s.v.length - max))
     }
+    ;(s.tail ??= new ByteSlot()).set(payload)
+    s.pending = true
     const hour = hourOf(now)
     if (hour !== this.dirtyHour) (this.dirty.add(hour), (this.dirtyHour = hour))
     this.flushTimer ??= this.deps.clock.setTimeout(() => void this.flush().catch(() => {}), this.deps.settings.historyFlushSeconds * 1000)
@@ -207,7 +211,7 @@ export class StateHistory {
         const seg = JSON.parse(this.deps.sealer.openText((await fsp.readFile(file, 'utf8')).trim())) as { devices: Record<string, Array<[number, string]>> }
         for (const [id, pts] of Object.entries(seg.devices)) {
           let s = this.series.get(id)
-          if (!s) this.series.set(id, (s = { t: [], v: [], until: 0 }))
+          if (!s) this.series.set(id, (s = { t: [], v: [], until: 0, tail: undefined, pending: false }))
           for (const [t, v] of pts) (s.t.push(t), s.v.push(v))
         }
       } catch {
@@ -257,13 +261,13 @@ const hourOf = (t: number) => t - (((t % HOUR) + HOUR) % HOUR)
 /** When the sample slot (of `slotMs`) holding `t` ends, or its hour if that comes first. */
 const slotEnd = (t: number, slotMs: number) => Math.min(Math.floor(t / slotMs) * slotMs + slotMs, hourOf(t) + HOUR)
 
-/** Point i's report as text (a payload still held as received is decoded once, here). */
+/** Point i's report as text (the newest, while still held as bytes, is decoded once, here). */
 function text(s: Series, i: number): string {
-  const v = s.v[i]!
-  if (typeof v === 'string') return v
-  const str = v.toString('utf8')
-  s.v[i] = str
-  return str
+  if (s.pending && i === s.t.length - 1) {
+    s.v[i] = s.tail!.text()
+    s.pending = false
+  }
+  return s.v[i]!
 }
 
 /** First index whose value is ≥ x (the array is sorted). */
