@@ -32,6 +32,8 @@ const SETUP = {
   concurrency: 100,
 }
 const ONLY = (process.env.BENCH_BROKER_ONLY ?? 'hub,aedes,mosquitto').split(',') as BrokerKey[]
+/** Which measurements: `storm`, `fan`, `qos1` (all by default); `BENCH_BROKER_PARTS=fan` for quick throughput work. */
+const PARTS = new Set((process.env.BENCH_BROKER_PARTS ?? 'storm,fan,qos1').split(','))
 
 /** Hub flags so the throughput rows measure the broker, not the per-client publish budget… */
 const UNTHROTTLED = ['--mqtt-publish-rate', '100000', '--mqtt-publish-burst', '100000']
@@ -129,33 +131,33 @@ export async function benchBroker(): Promise<void> {
     for (const t of targets) await connectStorm(t.proc.port, t.proc.pid, t.fleet.devices.slice(0, 100), { concurrency: SETUP.concurrency, deadlineMs: 30_000 })
     await sleep(2000)
     for (const t of targets) t.res.idleRss = rssMb(t.proc.pid)
-    for (const t of targets) {
+    for (const t of PARTS.has('storm') ? targets : []) {
       log(`${t.key}: connect storm, ${SETUP.clients} clients`)
       t.res.storm = await storm(t, async () => {
         await sleep(2000)
         t.res.stormRss = rssMb(t.proc.pid)
       })
     }
-    log(`QoS 0 fan-in ${SETUP.publishers} → 1, ${SETUP.rounds} rounds per broker`)
+    if (PARTS.has('fan')) log(`QoS 0 fan-in ${SETUP.publishers} → 1, ${SETUP.rounds} rounds per broker`)
     const fan = new Map<BrokerKey, FanInRig>()
-    for (const t of targets) {
+    for (const t of PARTS.has('fan') ? targets : []) {
       const rig = await FanInRig.open(t.proc.port, t.fleet.devices.slice(0, SETUP.publishers), t.fleet.reader, SETUP.window)
       fan.set(t.key, rig)
       rigs.push(rig)
     }
-    await fanInRounds(targets, fan)
+    if (PARTS.has('fan')) await fanInRounds(targets, fan)
     for (const r of fan.values()) r.close()
-    log(`QoS 1 round trip at ${SETUP.qos1Rate} msg/s, ${SETUP.rounds} rounds per broker`)
+    if (PARTS.has('qos1')) log(`QoS 1 round trip at ${SETUP.qos1Rate} msg/s, ${SETUP.rounds} rounds per broker`)
     const q = new Map<BrokerKey, Qos1Rig>()
     const qosPubs = (t: Target) => t.fleet.devices.slice(SETUP.publishers, SETUP.publishers + SETUP.qos1Publishers)
-    for (const t of targets) {
+    for (const t of PARTS.has('qos1') ? targets : []) {
       const rig = await Qos1Rig.open(t.proc.port, qosPubs(t), t.fleet.reader)
       q.set(t.key, rig)
       rigs.push(rig)
     }
-    await qos1Rounds(targets, q)
+    if (PARTS.has('qos1')) await qos1Rounds(targets, q)
     for (const r of q.values()) r.close()
-    const hub = targets.find((t) => t.key === 'hub')
+    const hub = PARTS.has('storm') ? targets.find((t) => t.key === 'hub') : undefined
     if (hub) {
       log('hub: connect storm with the default admission caps')
       await hub.proc.stop()

@@ -33,12 +33,22 @@ const fmt = (v: number | undefined, digits: number) => (v === undefined || !Numb
 const perClientMs = (st: StormResult) => (st.cpu.broker / 100) * (st.ms / st.connected)
 const cpuCell = (c: Cpu) => `${fmt(c.broker, 0)} / ${fmt(c.own, 0)} / ${fmt(c.others, 0)}`
 
+/** A metric's value, or undefined if that part was not run (`BENCH_BROKER_PARTS`). */
+function measured<T>(get: () => T): T | undefined {
+  try {
+    return get()
+  } catch (err) {
+    if (err instanceof TypeError) return undefined
+    throw err
+  }
+}
+
 /** Prints the comparison table (rows = metrics; ↑ higher is better, ↓ lower is better) and its notes. */
 export function report(res: Partial<Record<BrokerKey, Result>>, s: Setup): void {
   const rows: Array<Record<string, string>> = []
   /** One metric; a getter may return text (then no ratio), a number gets `digits` and ratios. */
   const row = (metric: string, digits: number, get: (r: Result) => number | string | undefined, ratio = true) => {
-    const v = Object.fromEntries(KEYS.map((k) => [k, res[k] ? get(res[k]!) : undefined]))
+    const v = Object.fromEntries(KEYS.map((k) => [k, res[k] ? measured(() => get(res[k]!)) : undefined]))
     const cell = (x: number | string | undefined) => (typeof x === 'string' ? x : fmt(x, digits))
     const r = (a: unknown, b: unknown) => (ratio && typeof a === 'number' && typeof b === 'number' && b ? fmt(a / b, 2) : '—')
     rows.push({
@@ -83,17 +93,17 @@ export function report(res: Partial<Record<BrokerKey, Result>>, s: Setup): void 
     `Storm: all ${n} clients start at once, ≤ ${s.concurrency} handshakes in flight, each from its own loopback address 127.1.x.y;`,
     `  CONNACK 3 → retry after a random 0…min(4 s, 100 ms·2^attempt). aedes and mosquitto have no admission control: the`,
     `  default-caps rows repeat their one storm. Hub defaults: 5 CONNECT/s per address (burst 20), 200/s total (burst 400).`,
-    `TLS: ${KEYS.filter((k) => res[k]).map((k) => `${k} ${res[k]!.fan.tls}`).join('; ')}.`,
+    `TLS: ${KEYS.filter((k) => res[k]?.fan).map((k) => `${k} ${res[k]!.fan.tls}`).join('; ')}.`,
   ]
   for (const k of KEYS) {
     const r = res[k]
     if (!r) continue
     for (const st of [r.storm, r.stormDefaults]) if (st && st.connected < n) notes.push(`${k}: only ${st.connected}/${n} connected; last error: ${st.lastError}`)
-    notes.push(
-      `${k}: fan-in msg/s per round ${r.fan.rounds.map((x) => fmt(x, 0)).join(', ')}; sent ${fmt(r.fan.sentPerSec, 0)}/s; ${r.fan.stalls} stalls;` +
-        ` storm ${r.storm.attempts} attempts` +
-        (r.stormDefaults ? `, ${r.stormDefaults.attempts} with default caps (CPU ${cpuCell(r.stormDefaults.cpu)})` : ''),
-    )
+    const parts = [
+      r.fan && `fan-in msg/s per round ${r.fan.rounds.map((x) => fmt(x, 0)).join(', ')}; sent ${fmt(r.fan.sentPerSec, 0)}/s; ${r.fan.stalls} stalls`,
+      r.storm && `storm ${r.storm.attempts} attempts` + (r.stormDefaults ? `, ${r.stormDefaults.attempts} with default caps (CPU ${cpuCell(r.stormDefaults.cpu)})` : ''),
+    ]
+    notes.push(`${k}: ${parts.filter(Boolean).join('; ')}`)
   }
   console.log('\n' + notes.join('\n'))
 }

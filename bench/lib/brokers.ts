@@ -26,24 +26,42 @@ export interface BrokerProc {
 
 const MAIN = HUB_MAIN
 const REF = path.resolve('dist/bench/ref/aedes-tls.js')
-/** The V8 flags `npm start` and the systemd unit use; given to both Node brokers alike. */
-const NODE_FLAGS = ['--max-semi-space-size=1']
+/**
+ * The V8 flags `npm start` and the systemd unit use; given to both Node brokers alike.
+ * `BENCH_NODE_FLAGS` (space-separated) replaces them, e.g. to try another semi-space size or to
+ * add `--cpu-prof --cpu-prof-dir=DIR` (profiles are written when the broker is stopped).
+ */
+export const NODE_FLAGS = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : ['--max-semi-space-size=1']
+
+/**
+ * How a Node broker is run: `node FLAGS script…`, or under a wrapper (`valgrind …`, whose own
+ * process then is the broker's pid) with a longer wait for the listener.
+ */
+export interface Runner {
+  wrapper?: string[]
+  readyMs?: number
+}
+
+function spawnNode(children: Children, name: string, args: string[], run: Runner) {
+  const [cmd, ...pre] = run.wrapper ?? [process.execPath]
+  return children.spawn(name, cmd!, run.wrapper ? [...pre, process.execPath, ...NODE_FLAGS, ...args] : [...NODE_FLAGS, ...args])
+}
 
 /** Bare aedes on TLS (bench/ref/aedes-tls.ts): no authentication, ACL or validation. */
-export async function startAedes(children: Children): Promise<BrokerProc> {
+export async function startAedes(children: Children, run: Runner = {}): Promise<BrokerProc> {
   const port = await freePort()
-  const p = children.spawn('aedes', process.execPath, [...NODE_FLAGS, REF, String(port)])
-  await children.ready(p, port)
-  return { port, pid: p.pid!, stop: () => children.stop(p) }
+  const p = spawnNode(children, 'aedes', [REF, String(port)], run)
+  await children.ready(p, port, run.readyMs)
+  return { port, pid: p.pid!, stop: () => children.stop(p, run.wrapper ? 60_000 : undefined) }
 }
 
 /** `hearth run` on a data dir, with extra config flags (rate limits); ready when MQTTS accepts TLS. */
-export async function startHub(children: Children, dataDir: string, flags: string[]): Promise<BrokerProc> {
+export async function startHub(children: Children, dataDir: string, flags: string[], run: Runner = {}): Promise<BrokerProc> {
   const [port, http] = [await freePort(), await freePort()]
-  const argv = [...NODE_FLAGS, MAIN, 'run', '--data-dir', dataDir, '--mqtt-port', String(port), '--http-port', String(http), '--log-level', 'warn', ...flags]
-  const p = children.spawn('hub', process.execPath, argv)
-  await children.ready(p, port)
-  return { port, pid: p.pid!, stop: () => children.stop(p) }
+  const argv = [MAIN, 'run', '--data-dir', dataDir, '--mqtt-port', String(port), '--http-port', String(http), '--log-level', 'warn', ...flags]
+  const p = spawnNode(children, 'hub', argv, run)
+  await children.ready(p, port, run.readyMs)
+  return { port, pid: p.pid!, stop: () => children.stop(p, run.wrapper ? 60_000 : undefined) }
 }
 
 /** Logins for the brokers without an account store of their own (aedes, mosquitto). */

@@ -26,7 +26,7 @@ export class Children {
   }
 
   /** Resolves once `port` accepts TLS; rejects (with the child's stderr) if the child exits first. */
-  async ready(p: ChildProcess, port: number): Promise<void> {
+  async ready(p: ChildProcess, port: number, deadlineMs?: number): Promise<void> {
     const entry = this.live.get(p)
     const exited = new Promise<never>((_, reject) => {
       const fail = () => reject(new Error(`${entry?.name ?? 'child'} exited before it listened on ${port}:\n${entry?.tail ?? ''}`))
@@ -35,7 +35,7 @@ export class Children {
       p.once('error', fail)
     })
     exited.catch(() => {})
-    await Promise.race([waitTls(port), exited])
+    await Promise.race([waitTls(port, deadlineMs), exited])
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited. */

@@ -10,11 +10,11 @@ if (PAYLOAD_64.length !== 64) throw new Error(`payload is ${PAYLOAD_64.length} b
 const topicOf = (c: Cred) => `hearth/${c.clientId}/state`
 
 /** The reader and the publishers of one rig, connected; the reader subscribed to `hearth/+/state`. */
-async function openClients(port: number, pubs: Cred[], reader: Cred, qos: 0 | 1): Promise<{ sub: MqttClient; clients: MqttClient[] }> {
-  const sub = (await connectAll(port, [reader]))[0]!
+async function openClients(port: number, pubs: Cred[], reader: Cred, qos: 0 | 1, deadlineMs?: number): Promise<{ sub: MqttClient; clients: MqttClient[] }> {
+  const sub = (await connectAll(port, [reader], deadlineMs))[0]!
   try {
     await subscribe(sub, 'hearth/+/state', qos)
-    return { sub, clients: await connectAll(port, pubs) }
+    return { sub, clients: await connectAll(port, pubs, deadlineMs) }
   } catch (err) {
     closeAll([sub])
     throw err
@@ -27,7 +27,7 @@ async function openClients(port: number, pubs: Cred[], reader: Cred, qos: 0 | 1)
  * (sent, not yet received), so the figure is what the broker delivers at steady state, not how
  * fast it can queue — and no broker is pushed into dropping or buffering without bound. A
  * publisher whose socket wants a drain is skipped until it drains. Messages that never arrive
- * (a broker dropping QoS 0) are written off after 250 ms without progress so the loop goes on.
+ * (a broker dropping QoS 0) are written off after 250 ms (`stallMs`) without progress so the loop goes on.
  * The clients stay connected between runs, so runs on several brokers can be interleaved.
  */
 export class FanInRig {
@@ -47,6 +47,7 @@ export class FanInRig {
     private readonly clients: MqttClient[],
     pubs: Cred[],
     private readonly window: number,
+    stallMs: number,
   ) {
     this.topics = pubs.map(topicOf)
     for (const c of clients) c.stream.on('drain', this.schedule)
@@ -62,12 +63,13 @@ export class FanInRig {
         this.schedule()
       }
       lastReceived = this.received
-    }, 250)
+    }, stallMs)
   }
 
-  static async open(port: number, pubs: Cred[], reader: Cred, window: number): Promise<FanInRig> {
-    const { sub, clients } = await openClients(port, pubs, reader, 0)
-    return new FanInRig(sub, clients, pubs, window)
+  /** `stallMs`: how long without a delivery before what is in flight is written off (a broker under valgrind pauses for longer). */
+  static async open(port: number, pubs: Cred[], reader: Cred, window: number, opts: { deadlineMs?: number; stallMs?: number } = {}): Promise<FanInRig> {
+    const { sub, clients } = await openClients(port, pubs, reader, 0, opts.deadlineMs)
+    return new FanInRig(sub, clients, pubs, window, opts.stallMs ?? 250)
   }
 
   private inFlight(): number {

@@ -102,8 +102,8 @@ export async function connectWithRetry(
 }
 
 /** Connects every login (no storm: used to set up the publishers and the reader). */
-export async function connectAll(port: number, creds: Cred[]): Promise<MqttClient[]> {
-  const deadline = performance.now() + 30_000
+export async function connectAll(port: number, creds: Cred[], deadlineMs = 30_000): Promise<MqttClient[]> {
+  const deadline = performance.now() + deadlineMs
   const outs = await Promise.all(creds.map((c) => connectWithRetry(port, c, { deadline })))
   const clients = outs.flatMap((o) => (o.client ? [o.client] : []))
   if (clients.length < creds.length) {

@@ -79,6 +79,10 @@ export async function startBroker(deps: {
     onUnsubscribe: (c, topics) => topics.forEach((t) => session(c)?.subscriptions.delete(t)),
   })
   const aedes = handle.aedes
+  // In-process listeners, grouped by filter: one broker subscription per filter however many
+  // services listen on it (state cache, history and uplink all take `hearth/+/state`), so each
+  // message is matched and dispatched once, then handed to each listener in subscription order.
+  const listeners = new Map<string, Array<(topic: string, payload: Buffer) => void>>()
   const bus: Bus = {
     publish: (topic, payload, opts) =>
       new Promise((resolve, reject) =>
@@ -86,7 +90,21 @@ export async function startBroker(deps: {
           err ? reject(err) : resolve(),
         ),
       ),
-    subscribe: (filter, onMessage) => aedes.subscribe(filter, (packet, cb) => (onMessage(packet.topic, packet.payload as Buffer), cb()), () => {}),
+    subscribe: (filter, onMessage) => {
+      const group = listeners.get(filter)
+      if (group) return void group.push(onMessage)
+      const fns = [onMessage]
+      listeners.set(filter, fns)
+      aedes.subscribe(
+        filter,
+        (packet, cb) => {
+          const payload = packet.payload as Buffer
+          for (let i = 0; i < fns.length; i++) fns[i]!(packet.topic, payload)
+          cb()
+        },
+        () => {},
+      )
+    },
   }
   accounts.on('revoked', (username) => {
     const n = handle!.disconnectAccount(username)

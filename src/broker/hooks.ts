@@ -6,7 +6,7 @@ import type { Logger } from '../core/log.js'
 import { authorizePublish, authorizeSubscribe, clientIdAllowed, type Principal } from '../policy/acl.js'
 import type { Admission } from '../policy/admission.js'
 import type { DeviceKind } from '../policy/device-kinds.js'
-import { checkPublishContent } from '../policy/publish-content.js'
+import { checkContent, checkPublishContent, contentRoute, type ContentRoute } from '../policy/publish-content.js'
 import { TokenBucket } from '../policy/token-bucket.js'
 import { BrokerStats, newClientCounters, type ClientCounters } from './stats.js'
 
@@ -37,11 +37,21 @@ export interface Session {
   subscriptions: Set<string>
   counters: ClientCounters
   /**
-   * Publish decisions already made for this connection, by topic. A device publishes to the same
-   * few topics all day; the principal cannot change while connected (rotation and revocation
-   * disconnect), so a decision stays true for the session. Bounded: cleared when full.
+   * Publish decisions already made for this connection, by topic, with the topic's content rule.
+   * A device publishes to the same few topics all day; the principal cannot change while
+   * connected (rotation and revocation disconnect), so a decision stays true for the session.
+   * The content rule depends on the topic only; the payload is checked on every publish.
+   * Bounded: cleared when full.
    */
-  pubDecisions: Map<string, ReturnType<typeof authorizePublish>>
+  pubDecisions: Map<string, PubDecision>
+  /** The topic of this connection's previous publish and its decision: a device keeps publishing to one topic. */
+  lastTopic: string
+  last: PubDecision | undefined
+}
+
+interface PubDecision {
+  acl: ReturnType<typeof authorizePublish>
+  route: ContentRoute
 }
 
 /** Outgoing bytes buffered for a subscriber before QoS 0 messages to it are dropped / it is cut off. */
@@ -65,6 +75,7 @@ export function createHooks(deps: HookDeps) {
   const connectInfo = new WeakMap<Client, { emptyId: boolean; clean: boolean }>()
   const topicLimits = { maxLength: limits.maxTopicLength, maxLevels: limits.maxTopicLevels }
   const now = () => deps.clock.monotonicMs()
+  const overloaded = () => deps.queueDepth() > QUEUE_HIGH_WATER
 
   const preConnect: AedesOptions['preConnect'] = (client, packet, done) => {
     connectInfo.set(client, { emptyId: !packet.clientId, clean: packet.clean !== false })
@@ -119,6 +130,8 @@ export function createHooks(deps: HookDeps) {
       subscriptions: new Set(),
       counters: newClientCounters(),
       pubDecisions: new Map(),
+      lastTopic: '',
+      last: undefined,
     })
     done(null, true)
   }
@@ -126,18 +139,25 @@ export function createHooks(deps: HookDeps) {
   const authorizePublishHook: AedesOptions['authorizePublish'] = (client, packet, done) => {
     const s = client ? sessions.get(client) : undefined
     if (!s) return done(new Error('not authenticated'))
-    let decision = s.pubDecisions.get(packet.topic)
-    if (!decision) {
-      decision = authorizePublish(s.principal, packet.topic, topicLimits)
-      if (s.pubDecisions.size >= PUB_DECISIONS_PER_CLIENT) s.pubDecisions.clear()
-      s.pubDecisions.set(packet.topic, decision)
+    // Same topic as last time (a string compare), else the per-topic map, else decide now.
+    let known = packet.topic === s.lastTopic ? s.last : undefined
+    if (!known) {
+      known = s.pubDecisions.get(packet.topic)
+      if (!known) {
+        known = { acl: authorizePublish(s.principal, packet.topic, topicLimits), route: contentRoute(packet.topic) }
+        if (s.pubDecisions.size >= PUB_DECISIONS_PER_CLIENT) s.pubDecisions.clear()
+        s.pubDecisions.set(packet.topic, known)
+      }
+      s.lastTopic = packet.topic
+      s.last = known
     }
+    const decision = known.acl
     if (!decision.allow) {
       stats.bump(s.counters, 'deniedPublish')
       log.warn({ clientId: client!.id, topic: packet.topic, reason: decision.reason }, 'publish denied; disconnecting')
       return done(new Error('publish not authorized')) // [MQTT-3.3.5-2] close the connection
     }
-    const content = checkPublishContent(packet.topic, packet.payload as Buffer, deps.kindOf, limits.maxPacketBytes)
+    const content = checkContent(known.route, packet.payload as Buffer, deps.kindOf, limits.maxPacketBytes)
     if (!content.ok) {
       // Acknowledged per its QoS but delivered nowhere and never retained, so a device with a
       // persistent session does not resend it forever.
@@ -145,23 +165,26 @@ export function createHooks(deps: HookDeps) {
       log.info({ clientId: client!.id, topic: packet.topic, reason: content.reason }, 'publish payload refused')
       packet.topic = REJECTED_TOPIC
       packet.retain = false
-    } else stats.bump(s.counters, 'published')
+    } else {
+      // Not `stats.bump`: one property per call site keeps this path's property access monomorphic.
+      s.counters.published++
+      stats.totals.published++
+    }
     // Back-pressure: a client over its publish budget waits; aedes reads no more from its socket
     // until this batch is authorized, so TCP slows the sender down.
-    const overloaded = () => deps.queueDepth() > QUEUE_HIGH_WATER
     if (s.waiting.length === 0 && !overloaded() && s.bucket.take(now())) return done(null)
     stats.bump(s.counters, 'throttled')
     s.waiting.push((err) => done(err ?? null))
-    if (s.waiting.length === 1) schedule(s, overloaded)
+    if (s.waiting.length === 1) schedule(s)
   }
 
   /** Releases waiting publishes in order as tokens refill and the broker's queue drains. */
-  function schedule(s: Session, overloaded: () => boolean): void {
+  function schedule(s: Session): void {
     const delay = overloaded() ? 10 : Math.max(1, Math.min(1000, s.bucket.waitMs(now())))
     deps.clock.setTimeout(() => {
       if (s.closed) return void s.waiting.splice(0).forEach((release) => release(new Error('client gone')))
       while (s.waiting.length > 0 && !overloaded() && s.bucket.take(now())) s.waiting.shift()!()
-      if (s.waiting.length > 0) schedule(s, overloaded)
+      if (s.waiting.length > 0) schedule(s)
     }, delay)
   }
 

@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events'
+import { ByteSlot } from './byte-slot.js'
+import { parseDeviceTopic } from './device-topic.js'
 import type { Bus } from './discovery.js'
 
 export interface DeviceState {
@@ -6,7 +8,6 @@ export interface DeviceState {
   availability: 'online' | 'offline' | null
 }
 
-const TOPIC = /^hearth\/([a-z0-9-]{1,64})\/(state|availability)$/
 const MAX_DEVICES = 10_000
 
 /**
@@ -15,7 +16,7 @@ const MAX_DEVICES = 10_000
  */
 export class DeviceStateCache extends EventEmitter<{ update: [id: string, state: DeviceState] }> {
   /** Raw last payloads: parsed only when someone reads them (the bus carries every publish). */
-  private readonly raw = new Map<string, { state?: Buffer; availability?: 'online' | 'offline' }>()
+  private readonly raw = new Map<string, { state?: ByteSlot; availability?: 'online' | 'offline' }>()
 
   constructor(bus: Bus) {
     super()
@@ -30,7 +31,7 @@ export class DeviceStateCache extends EventEmitter<{ update: [id: string, state:
     let state: Record<string, unknown> | null = null
     if (r?.state)
       try {
-        state = JSON.parse(r.state.toString('utf8')) as Record<string, unknown>
+        state = JSON.parse(r.state.text()) as Record<string, unknown>
       } catch {
         state = null
       }
@@ -42,16 +43,16 @@ export class DeviceStateCache extends EventEmitter<{ update: [id: string, state:
   }
 
   private take(topic: string, payload: Buffer): void {
-    const m = TOPIC.exec(topic)
-    if (!m) return
-    const id = m[1]!
+    const d = parseDeviceTopic(topic)
+    if (!d) return
+    const id = d.id
     if (payload.length === 0) return void this.raw.delete(id)
     let cur = this.raw.get(id)
     if (!cur) {
       if (this.raw.size >= MAX_DEVICES) return
       this.raw.set(id, (cur = {}))
     }
-    if (m[2] === 'state') cur.state = payload
+    if (d.leaf === 'state') (cur.state ??= new ByteSlot()).set(payload)
     else cur.availability = payload.toString() === 'online' ? 'online' : 'offline'
     if (this.listenerCount('update') > 0) this.emit('update', id, this.get(id))
   }

@@ -3,6 +3,7 @@ import type { ValidateFunction } from 'ajv'
 import { HubError } from '../core/errors.js'
 import { compile, errorPath } from '../core/validate.js'
 import { isDeviceId } from './acl.js'
+import { fastAccepts, fastSchemaOf, type FastSchema } from './payload-fast.js'
 
 /**
  * The kinds of device the hub understands: what a state report on `hearth/<id>/state` and a
@@ -107,12 +108,23 @@ export function isDeviceKind(s: unknown): s is DeviceKind {
   return typeof s === 'string' && Object.hasOwn(DEVICE_KINDS, s)
 }
 
-type Validators = { state: ValidateFunction; command: ValidateFunction | null }
+type Validators = {
+  state: ValidateFunction
+  command: ValidateFunction | null
+  /** The byte-level acceptance check of payload-fast.ts, where the schema's shape allows one. */
+  stateFast: FastSchema | null
+  commandFast: FastSchema | null
+}
 // Compiled once, at load (validate.ts: "compile once"); read-only afterwards.
 const VALIDATORS = Object.fromEntries(
   Object.entries(DEVICE_KINDS).map(([k, spec]) => [
     k,
-    { state: compile('payload', spec.schema), command: spec.commandSchema ? compile('payload', spec.commandSchema) : null },
+    {
+      state: compile('payload', spec.schema),
+      command: spec.commandSchema ? compile('payload', spec.commandSchema) : null,
+      stateFast: fastSchemaOf(spec.schema),
+      commandFast: spec.commandSchema ? fastSchemaOf(spec.commandSchema) : null,
+    },
   ]),
 ) as Readonly<Record<DeviceKind, Validators>>
 
@@ -160,6 +172,22 @@ function check(validate: ValidateFunction, payload: Buffer, maxBytes: number): P
 export function validateState(kind: DeviceKind, payload: Buffer, maxBytes: number): PayloadResult {
   if (!isDeviceKind(kind)) return { ok: false, reason: 'schema', detail: 'unknown device kind' }
   return check(VALIDATORS[kind].state, payload, maxBytes)
+}
+
+/**
+ * True only if `validateState(kind, payload, maxBytes).ok` is surely true, decided on the bytes
+ * without decoding or parsing (payload-fast.ts); false means "not sure": ask `validateState`,
+ * which decides and gives the reason. The broker's hot path: no allocation.
+ */
+export function stateSurelyValid(kind: DeviceKind, payload: Buffer, maxBytes: number): boolean {
+  const fast = isDeviceKind(kind) ? VALIDATORS[kind].stateFast : null
+  return fast !== null && payload.length <= maxBytes && fastAccepts(fast, payload)
+}
+
+/** As `stateSurelyValid`, for a command (`validateCommand`). */
+export function commandSurelyValid(kind: DeviceKind, payload: Buffer, maxBytes: number): boolean {
+  const fast = isDeviceKind(kind) ? VALIDATORS[kind].commandFast : null
+  return fast !== null && payload.length <= maxBytes && fastAccepts(fast, payload)
 }
 
 /** Validates a command for `kind` (payload of `hearth/<id>/set`); kinds without commands refuse all. */

@@ -2,13 +2,14 @@ import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import type { Clock, TimerHandle } from '../core/clock.js'
 import type { Logger } from '../core/log.js'
+import { ByteSlot } from '../devices/byte-slot.js'
+import { parseDeviceTopic } from '../devices/device-topic.js'
 import type { Bus } from '../devices/discovery.js'
 import { removeDurable, writeFileDurable } from '../store/durable-fs.js'
 import type { Sealer } from '../store/sealer.js'
 
 export const HISTORY_DIR = 'history'
 const HOUR = 3_600_000
-const TOPIC = /^hearth\/([a-z0-9-]{1,64})\/state$/
 const SEGMENT = /^h-(\d{1,15})\.seg$/
 const MAX_DEVICES = 10_000
 
@@ -28,7 +29,17 @@ export interface HistoryPoint {
 
 interface Series {
   t: number[]
+  /**
+   * The reports, as text. The newest may still be held as bytes in `tail` (its slot can be
+   * overwritten many times before it closes): it becomes text when the next point starts, or
+   * when it is read or written (`text`).
+   */
   v: string[]
+  /** The newest point's report as bytes, while `pending`. */
+  tail: ByteSlot | undefined
+  pending: boolean
+  /** Wall time at which the newest point's sample slot or hour ends (0: not computed yet). */
+  until: number
 }
 
 /**
@@ -48,6 +59,8 @@ export class StateHistory {
   private pruneTimer: TimerHandle | undefined
   private writing: Promise<void> = Promise.resolve()
   private closed = false
+  /** The hour last added to `dirty` since it was last emptied (saves a Set insert per report). */
+  private dirtyHour = Number.NaN
 
   private constructor(
     private readonly deps: { dataDir: string; sealer: Sealer; clock: Clock; log: Logger; settings: HistorySettings },
@@ -75,7 +88,7 @@ export class StateHistory {
     const s = this.series.get(id)
     if (!s) return []
     const out: HistoryPoint[] = []
-    for (let i = lowerBound(s.t, sinceMs); i < s.t.length; i++) out.push({ at: s.t[i]!, state: JSON.parse(s.v[i]!) as Record<string, unknown> })
+    for (let i = lowerBound(s.t, sinceMs); i < s.t.length; i++) out.push({ at: s.t[i]!, state: JSON.parse(text(s, i)) as Record<string, unknown> })
     return out
   }
 
@@ -113,6 +126,7 @@ export class StateHistory {
     this.closed = true
     this.series.clear()
     this.dirty.clear()
+    this.dirtyHour = Number.NaN
     this.stopTimers()
   }
 
@@ -123,32 +137,35 @@ export class StateHistory {
   }
 
   private take(topic: string, payload: Buffer): void {
-    if (this.closed || this.retentionMs === 0 || payload.length === 0) return
-    const m = TOPIC.exec(topic)
-    if (!m) return
-    const id = m[1]!
-    let s = this.series.get(id)
+    if (this.closed || this.deps.settings.historyDays === 0 || payload.length === 0) return
+    const d = parseDeviceTopic(topic)
+    if (!d || d.leaf !== 'state') return
+    let s = this.series.get(d.id)
     if (!s) {
       if (this.series.size >= MAX_DEVICES) return
-      this.series.set(id, (s = { t: [], v: [] }))
+      this.series.set(d.id, (s = { t: [], v: [], until: 0, tail: undefined, pending: false }))
     }
-    // The bus carries only payloads the broker validated; keep the text, parse when read.
-    const v = payload.toString('utf8')
+    // The bus carries only payloads the broker validated; kept as received, parsed when read.
     const last = s.t.length - 1
     // A clock that stepped back must not unsort the series.
     const now = Math.max(this.deps.clock.wallMs(), last >= 0 ? s.t[last]! : 0)
-    // Fixed slots of historySampleSeconds: the latest report in a slot replaces the earlier one.
     const slot = this.deps.settings.historySampleSeconds * 1000
-    if (last >= 0 && Math.floor(now / slot) === Math.floor(s.t[last]! / slot) && hourOf(now) === hourOf(s.t[last]!)) {
-      s.t[last] = now
-      s.v[last] = v
-    } else {
+    if (last >= 0 && s.until === 0) s.until = slotEnd(s.t[last]!, slot)
+    // Fixed slots of historySampleSeconds, never across an hour: the latest report in a slot
+    // replaces the earlier one.
+    if (last >= 0 && now < s.until) s.t[last] = now
+    else {
+      if (last >= 0) text(s, last)
       s.t.push(now)
-      s.v.push(v)
-      const max = Math.ceil(this.retentionMs / (this.deps.settings.historySampleSeconds * 1000)) + 2
+      s.v.push('')
+      s.until = slotEnd(now, slot)
+      const max = Math.ceil(this.retentionMs / slot) + 2
       if (s.t.length > max) (s.t.splice(0, s.t.length - max), s.v.splice(0, s.v.length - max))
     }
-    this.dirty.add(hourOf(now))
+    ;(s.tail ??= new ByteSlot()).set(payload)
+    s.pending = true
+    const hour = hourOf(now)
+    if (hour !== this.dirtyHour) (this.dirty.add(hour), (this.dirtyHour = hour))
     this.flushTimer ??= this.deps.clock.setTimeout(() => void this.flush().catch(() => {}), this.deps.settings.historyFlushSeconds * 1000)
   }
 
@@ -156,13 +173,14 @@ export class StateHistory {
     if (this.closed) return
     const hours = [...this.dirty].sort((a, b) => a - b)
     this.dirty.clear()
+    this.dirtyHour = Number.NaN
     for (const hour of hours) {
       const file = path.join(this.dir, `h-${hour}.seg`)
       const devices: Record<string, Array<[number, string]>> = {}
       for (const [id, s] of this.series) {
         const from = lowerBound(s.t, hour)
         const to = lowerBound(s.t, hour + HOUR)
-        if (to > from) devices[id] = s.t.slice(from, to).map((t, i) => [t, s.v[from + i]!])
+        if (to > from) devices[id] = s.t.slice(from, to).map((t, i) => [t, text(s, from + i)])
       }
       try {
         if (Object.keys(devices).length === 0) await removeDurable(file)
@@ -193,7 +211,7 @@ export class StateHistory {
         const seg = JSON.parse(this.deps.sealer.openText((await fsp.readFile(file, 'utf8')).trim())) as { devices: Record<string, Array<[number, string]>> }
         for (const [id, pts] of Object.entries(seg.devices)) {
           let s = this.series.get(id)
-          if (!s) this.series.set(id, (s = { t: [], v: [] }))
+          if (!s) this.series.set(id, (s = { t: [], v: [], until: 0, tail: undefined, pending: false }))
           for (const [t, v] of pts) (s.t.push(t), s.v.push(v))
         }
       } catch {
@@ -239,6 +257,18 @@ export class StateHistory {
 }
 
 const hourOf = (t: number) => t - (((t % HOUR) + HOUR) % HOUR)
+
+/** When the sample slot (of `slotMs`) holding `t` ends, or its hour if that comes first. */
+const slotEnd = (t: number, slotMs: number) => Math.min(Math.floor(t / slotMs) * slotMs + slotMs, hourOf(t) + HOUR)
+
+/** Point i's report as text (the newest, while still held as bytes, is decoded once, here). */
+function text(s: Series, i: number): string {
+  if (s.pending && i === s.t.length - 1) {
+    s.v[i] = s.tail!.text()
+    s.pending = false
+  }
+  return s.v[i]!
+}
 
 /** First index whose value is ≥ x (the array is sorted). */
 function lowerBound(a: number[], x: number): number {
