@@ -46,7 +46,7 @@ export function dataFs(disk: string, copy: string): DataFs {
     blockCount: field('Block count'),
     blockSize: field('Block size'),
     fsckClean: fsck.status === 0,
-    fsckSummary: (fsck.stdout + fsck.stderr).trim().split('\n').slice(-1)[0] ?? '',
+    fsckSummary: fsck.stdout.trim().split('\n').slice(-1)[0] ?? fsck.stderr.trim(),
     read: (file) => readExt4File(copy, file),
   }
 }

@@ -27,7 +27,7 @@ t.comment(`serial console: ${consoleLog}`)
 const wait = (re: RegExp, what: string, ms = READY_MS) => vm.waitFor(re, ms - (Date.now() - vm.started), what)
 
 t.test('kernel and initramfs from the boot partition mount root A read-only by PARTUUID', async (t) => {
-  const cmdline = (await wait(/Kernel command line: (.*)/, 'the kernel command line'))[1]!
+  const cmdline = (await wait(/Kernel command line: (.*)\n/, 'the kernel command line'))[1]!
   t.match(cmdline, new RegExp(`root=PARTUUID=${diskId}-02 `), `root A (partition 2 of disk ${diskId}) by PARTUUID`)
   t.match(cmdline, / ro /, 'read-only')
   t.equal(cmdline.trim(), vm.append.trim(), "the image's own cmdline.txt, plus only console=ttyAMA0")
@@ -40,7 +40,7 @@ t.test('kernel and initramfs from the boot partition mount root A read-only by P
 
 let ready: Health | undefined
 t.test('first boot: hearth-boot grows the data partition and names the hub before the network and the hub start', async (t) => {
-  const grown = await wait(/EXT4-fs \(vda4\): resized filesystem to (\d+)/, 'the data file system grown')
+  const grown = await wait(/EXT4-fs \(vda4\): resized filesystem to (\d+)\n/, 'the data file system grown')
   t.ok(Number(grown[1]) > 0, `data file system resized to ${grown[1]} blocks (${since(vm.started)} s)`)
   await wait(/Finished hearth-boot\.s/, 'hearth-boot.service finished')
   t.comment(`hearth-boot.service finished ${since(vm.started)} s after power-on (first boot: growth and provisioning)`)
