@@ -83,7 +83,12 @@ t.test("the householder claims the hub with the label's setup code", async (t) =
   client = c
   // The policy as the hub's own status reports it, verified by the helper reading it back from nft.
   const deadline = Date.now() + FIREWALL_MS
-  let sec = (await c.get('/api/v1/security')).body as { hostname: string; setupCodeValid: boolean; firewall?: { applied: boolean; mode?: string; reason?: string } }
+  let sec = (await c.get('/api/v1/security')).body as {
+    hostname: string
+    setupCodeValid: boolean
+    firewall?: { applied: boolean; mode?: string; reason?: string }
+    events: Array<{ kind: string; severity: string; detail: string }>
+  }
   while (!sec.firewall?.applied && Date.now() < deadline) {
     await sleep(5000)
     sec = (await c.get('/api/v1/security')).body as typeof sec
@@ -92,6 +97,8 @@ t.test("the householder claims the hub with the label's setup code", async (t) =
   t.equal(sec.setupCodeValid, false)
   t.equal(sec.firewall?.applied, true, `the host firewall is in force (${sec.firewall?.reason ?? sec.firewall?.mode}; ${since(vm1.started)} s)`)
   t.equal(await tcpFate(vm1.ports[SSH]!, 8000), 'filtered', 'and tcp/22 is dropped')
+  const alerts = sec.events.filter((e) => e.severity === 'alert').map((e) => e.detail)
+  t.same(alerts, [], 'no alert in the security log on a first boot (the helper answered in time)')
 })
 
 t.test('second boot after a power cut: firewall before the network, still claimed, same identity', async (t) => {
@@ -111,7 +118,10 @@ t.test('second boot after a power cut: firewall before the network, still claime
   t.same((await web.get('/api/v1/setup')).body, { claimed: true }, 'the claim survived the power cut')
   t.equal((await web.post('/api/v1/claim', { setupCode, name: 'Mallory', password })).status, 409, 'the label\'s code stays dead')
   t.equal((await web.post('/api/v1/session', { name, password })).status, 200, 'the householder logs in with their password')
-  t.equal((await client!.get('/api/v1/session')).status, 401, 'sessions from before the power cut are gone (kept in memory only)')
+  const old = new WebClient(vm2.ports[HTTPS]!, ca)
+  old.cookie = client?.cookie
+  t.ok(old.cookie, 'the session cookie from before the power cut…')
+  t.equal((await old.get('/api/v1/session')).status, 401, '…no longer works (sessions live in memory only)')
   await vm2.kill()
   const d = dataFs(card, path.join(work, 'data.ext4'))
   t.ok(d.endSector >= d.diskSectors - 2048 && d.blockCount * d.blockSize >= d.part.bytes - d.blockSize, 'the data partition still fills the card')
