@@ -65,7 +65,8 @@ export interface VmOptions {
   machine?: 'virt' | 'raspi3b'
   /** Guest TCP ports to forward from 127.0.0.1 (virt only). */
   forward?: number[]
-  /** Extra kernel parameters beyond console=… (debugging only: HEARTH_BOOT_APPEND). */
+  /** Extra kernel parameters beyond console=…; default HEARTH_BOOT_APPEND, for debugging only
+   * (e.g. systemd.journald.forward_to_console=1 puts the journal on the console log). */
   extraAppend?: string
   /** Device tree for raspi3b. */
   dtb?: string
@@ -91,8 +92,10 @@ export async function startVm(opts: VmOptions): Promise<Vm> {
   const machine = opts.machine ?? 'virt'
   const ports: Record<number, number> = {}
   for (const p of opts.forward ?? []) ports[p] = await freePort()
-  const console = machine === 'virt' ? 'console=ttyAMA0' : 'console=ttyAMA0,115200'
-  const append = [opts.boot.cmdline, console, opts.extraAppend ?? ''].filter(Boolean).join(' ')
+  // virt: its PL011. raspi3b: the mini UART (ttyS1, qemu's second serial port): the Pi 3B+'s
+  // device tree gives the PL011 to Bluetooth.
+  const console = machine === 'virt' ? 'console=ttyAMA0' : 'console=ttyS1,115200'
+  const append = [opts.boot.cmdline, console, opts.extraAppend ?? process.env.HEARTH_BOOT_APPEND ?? ''].filter(Boolean).join(' ')
   const common = ['-nographic', '-no-reboot', '-kernel', opts.boot.kernel, '-initrd', opts.boot.initrd, '-append', append]
   const args =
     machine === 'virt'
@@ -106,6 +109,8 @@ export async function startVm(opts: VmOptions): Promise<Vm> {
       : [
           // The Pi 3B's SoC (BCM2837, 4 × Cortex-A53, 1 GiB): the SD card on its SD host controller.
           '-M', 'raspi3b', ...common, '-dtb', opts.dtb!,
+          '-serial', 'null', '-serial', 'mon:stdio',
+          // qemu's SD card must be a power of two in size (see raspiCard).
           '-drive', `file=${opts.disk},format=raw,if=sd,cache=unsafe`,
         ]
   const proc = spawn('nice', ['-n', '19', 'ionice', '-c3', QEMU, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
