@@ -93,5 +93,22 @@ initramfs_modules() {
     echo "# Hearth image: drivers for the Raspberry Pi 3B+/4 device trees (image/lib/base.sh), and ext4."
     echo "$mods"
     printf 'ext4\ncrc32c_generic\n'
+    echo "# Virtual disk and network for the boot test under qemu-system-aarch64 -M virt (test/image/):"
+    echo "# a few small drivers that probe nothing on a Pi (it has no virtio devices)."
+    virtio_modules "$kdir"
   } >"$root/etc/initramfs-tools/modules"
+}
+
+# virtio_modules KDIR: those of the virtio drivers the boot test needs that this kernel builds as
+# modules (what is built in needs no listing; initramfs-tools adds virtio, virtio_ring and the
+# other dependencies itself).
+virtio_modules() {
+  local kdir=$1 m
+  for m in virtio_mmio virtio_pci virtio_blk virtio_net; do
+    if find "$kdir/kernel" -name "$m.ko*" | grep -q .; then
+      echo "$m"
+    elif ! grep -q "/$m.ko" "$kdir/modules.builtin"; then
+      die "the kernel has no $m, neither built in nor as a module"
+    fi
+  done
 }

@@ -47,7 +47,10 @@ async function readBounded(file: string, max: number): Promise<string> {
 /** The hub side: writes the state for the helper and waits for its verified answer. */
 export function helperBackend(opts: { dir: string; clock?: Clock; timeoutMs?: number; pollMs?: number }): FirewallBackend {
   const clock = opts.clock ?? systemClock
-  const timeoutMs = opts.timeoutMs ?? 10_000
+  // The helper is a fresh `node --jitless` process: seconds on a Pi 3B+, ~16 s on a first boot under
+  // emulation (test/image/booted-card.ts), where a 10 s wait raised a false "firewall not in force"
+  // alert into the owner's security log although the policy was applied moments later.
+  const timeoutMs = opts.timeoutMs ?? 60_000
   const pollMs = opts.pollMs ?? 200
   const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms))
   return async (ruleset, state) => {

@@ -97,7 +97,7 @@ t.test('root file system: read-only, logs and temp in RAM, locked accounts, no s
   t.notMatch(ls('/usr/sbin'), /\/sshd\//, 'no sshd')
   t.notMatch(ls('/lib/systemd/system'), /\/ssh(d)?(@)?\.(service|socket)\//, 'no ssh units')
   const etcUnits = ls('/etc/systemd/system')
-  for (const masked of ['serial-getty@.service', 'getty@.service', 'console-getty.service', 'getty.target', 'systemd-firstboot.service']) {
+  for (const masked of ['serial-getty@.service', 'getty@.service', 'console-getty.service', 'getty.target', 'systemd-firstboot.service', 'systemd-logind.service']) {
     t.match(etcUnits, new RegExp(`/${masked.replace(/[.@]/g, (c) => '\\' + c)}/`), `${masked} masked`)
     t.equal(run('debugfs', ['-R', `stat /etc/systemd/system/${masked}`, rootSpec]).match(/Fast link dest: "([^"]*)"/)?.[1], '/dev/null', `${masked} → /dev/null`)
   }

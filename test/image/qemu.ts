@@ -1,0 +1,175 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
+import net from 'node:net'
+import path from 'node:path'
+import { partitions, run } from '../../tools/image/disk.js'
+
+/**
+ * Boots a Hearth SD image under full-system emulation (qemu-system-aarch64, TCG: no KVM in CI)
+ * and watches it from outside: the serial console, and TCP ports forwarded from 127.0.0.1 by
+ * qemu's user-mode network (slirp). The kernel, initramfs and command line come from the image's
+ * own FAT boot partition (mtools: no mount, no loop device); the emulator only adds what it
+ * needs — console=ttyAMA0, the PL011 serial port of `-M virt` — so the console can be read.
+ * Always runs under `nice -n 19 ionice -c3`: benchmarks share this machine.
+ */
+
+export const QEMU = 'qemu-system-aarch64'
+
+/** Throws (never skips) when the emulator is not installed: CI must install qemu-system-arm. */
+export function requireQemu(): string {
+  const r = spawnSync(QEMU, ['--version'], { encoding: 'utf8' })
+  if (r.error || r.status !== 0) throw new Error(`${QEMU} is missing (apt-get install qemu-system-arm): ${r.error?.message ?? r.stderr}`)
+  return r.stdout.split('\n')[0]!.trim()
+}
+
+export interface BootFiles {
+  kernel: string
+  initrd: string
+  /** The image's cmdline.txt, one line. */
+  cmdline: string
+  /** Device trees by file name, for `-M raspi3b`. */
+  dtb: (name: string) => string
+}
+
+/** Copies vmlinuz, initrd.img and cmdline.txt out of the image's boot partition with mtools. */
+export function bootFiles(image: string, dir: string): BootFiles {
+  const boot = partitions(image).partitions[0]!
+  const at = `${image}@@${boot.offset}`
+  const get = (name: string) => {
+    const to = path.join(dir, name)
+    run('mcopy', ['-o', '-n', '-i', at, `::/${name}`, to])
+    return to
+  }
+  return { kernel: get('vmlinuz'), initrd: get('initrd.img'), cmdline: run('mtype', ['-i', at, '::/cmdline.txt']).trim(), dtb: get }
+}
+
+/** A TCP port free on 127.0.0.1 right now (qemu binds it a moment later). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer()
+    s.on('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+export interface VmOptions {
+  /** The disk image (raw); written to by the guest. */
+  disk: string
+  boot: BootFiles
+  /** Where the serial console is copied to (also kept in memory). */
+  consoleLog: string
+  /** `virt`: virtio disk and network; `raspi3b`: the board's own SD controller, no network. */
+  machine?: 'virt' | 'raspi3b'
+  /** Guest TCP ports to forward from 127.0.0.1 (virt only). */
+  forward?: number[]
+  /** Extra kernel parameters beyond console=…; default HEARTH_BOOT_APPEND, for debugging only
+   * (e.g. systemd.journald.forward_to_console=1 puts the journal on the console log). */
+  extraAppend?: string
+  /** Device tree for raspi3b. */
+  dtb?: string
+}
+
+export interface Vm {
+  proc: ChildProcess
+  /** Host port for each forwarded guest port. */
+  ports: Record<number, number>
+  /** The kernel command line actually used. */
+  append: string
+  started: number
+  /** The serial console so far, colour codes and cursor moves removed. */
+  console(): string
+  /** Resolves with the first match of `re` on the console (searching what came already too). */
+  waitFor(re: RegExp, ms: number, what: string): Promise<RegExpMatchArray>
+  exited(): boolean
+  /** Pulls the plug: SIGKILL, as a power cut would (no shutdown in the guest). */
+  kill(): Promise<void>
+}
+
+export async function startVm(opts: VmOptions): Promise<Vm> {
+  const machine = opts.machine ?? 'virt'
+  const ports: Record<number, number> = {}
+  for (const p of opts.forward ?? []) ports[p] = await freePort()
+  // virt: its PL011. raspi3b: the mini UART (ttyS1, qemu's second serial port): the Pi 3B+'s
+  // device tree gives the PL011 to Bluetooth.
+  const console = machine === 'virt' ? 'console=ttyAMA0' : 'console=ttyS1,115200'
+  const append = [opts.boot.cmdline, console, opts.extraAppend ?? process.env.HEARTH_BOOT_APPEND ?? ''].filter(Boolean).join(' ')
+  const common = ['-nographic', '-no-reboot', '-kernel', opts.boot.kernel, '-initrd', opts.boot.initrd, '-append', append]
+  const args =
+    machine === 'virt'
+      ? [
+          '-M', 'virt', '-cpu', 'cortex-a53', '-m', '1024', '-smp', '2', ...common,
+          '-drive', `file=${opts.disk},format=raw,if=none,id=sd,cache=unsafe`,
+          '-device', 'virtio-blk-pci,drive=sd',
+          '-netdev', `user,id=lan,${Object.entries(ports).map(([g, h]) => `hostfwd=tcp:127.0.0.1:${h}-:${g}`).join(',')}`,
+          '-device', 'virtio-net-pci,netdev=lan',
+        ]
+      : [
+          // The Pi 3B's SoC (BCM2837, 4 × Cortex-A53, 1 GiB): the SD card on its SD host controller.
+          '-M', 'raspi3b', ...common, '-dtb', opts.dtb!,
+          '-serial', 'null', '-serial', 'mon:stdio',
+          // qemu's SD card must be a power of two in size (see raspiCard).
+          '-drive', `file=${opts.disk},format=raw,if=sd,cache=unsafe`,
+        ]
+  const proc = spawn('nice', ['-n', '19', 'ionice', '-c3', QEMU, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+  const log = createWriteStream(opts.consoleLog)
+  let text = ''
+  let held = '' // an escape sequence cut in two by the pipe waits for its end
+  const watchers = new Set<() => void>()
+  const onData = (d: Buffer) => {
+    log.write(d)
+    const s = held + d.toString('latin1')
+    const cut = /\x1b(\[[0-9;?]*)?$/.exec(s)
+    held = cut ? cut[0] : ''
+    text += plain(cut ? s.slice(0, cut.index) : s)
+    for (const w of watchers) w()
+  }
+  proc.stdout!.on('data', onData)
+  proc.stderr!.on('data', onData)
+  let gone = false
+  proc.on('exit', () => {
+    gone = true
+    log.end()
+    for (const w of watchers) w()
+  })
+  const started = Date.now()
+  return {
+    proc,
+    ports,
+    append,
+    started,
+    console: () => text,
+    exited: () => gone,
+    waitFor(re, ms, what) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const m = re.exec(text)
+          if (m) return done(() => resolve(m))
+          if (gone) return done(() => reject(new Error(`qemu exited before ${what}; console tail:\n${text.slice(-3000)}`)))
+        }
+        const timer = setTimeout(() => done(() => reject(new Error(`no ${what} within ${ms / 1000} s; console tail:\n${text.slice(-3000)}`))), ms)
+        const done = (f: () => void) => {
+          clearTimeout(timer)
+          watchers.delete(check)
+          f()
+        }
+        watchers.add(check)
+        check()
+      })
+    },
+    kill: () =>
+      new Promise<void>((resolve) => {
+        if (gone) return resolve()
+        proc.once('exit', () => resolve())
+        proc.kill('SIGKILL')
+      }),
+  }
+}
+
+/** Console text without ANSI colour codes and cursor moves (systemd's status lines use both). */
+export const plain = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '')
+
+/** Seconds since `from`, one decimal, for tap comments. */
+export const since = (from: number) => ((Date.now() - from) / 1000).toFixed(1)
