@@ -5,7 +5,7 @@ import path from 'node:path'
 import type { ChildProcess } from 'node:child_process'
 import { adminCall } from '../src/admin/client.js'
 import { DEVICE_RECONNECT } from '../src/policy/backoff.js'
-import { addHubFleet, generatedFleet, type Cred } from './lib/brokers.js'
+import { addHubFleet, generatedFleet, NODE_FLAGS, type Cred } from './lib/brokers.js'
 import { Children } from './lib/children.js'
 import { peakPerWindow, type FleetReport } from './lib/fleet.js'
 import { startLineChild, type LineChild } from '../test/helpers/line-child.js'
@@ -37,6 +37,27 @@ interface Row {
   downMs: number
   web: number[]
   webErrors: number
+  /** Hub side: the most clients the hub admitted in one 100 ms (its `connected` gauge, polled). */
+  hubPeak?: number
+}
+
+/** Polls the hub's connected-clients gauge every 100 ms; returns the largest rise between polls. */
+function pollAdmitted(sock: string): { stop(): Promise<number> } {
+  let peak = 0
+  let last: number | undefined
+  let on = true
+  const loop = (async () => {
+    while (on) {
+      const t = performance.now()
+      const s = (await adminCall(sock, 'status').catch(() => undefined)) as { broker?: { connected: number } } | undefined
+      if (s?.broker) {
+        if (last !== undefined) peak = Math.max(peak, s.broker.connected - last)
+        last = s.broker.connected
+      }
+      await sleep(Math.max(0, 100 - (performance.now() - t)))
+    }
+  })()
+  return { stop: async () => ((on = false), await loop, peak) }
 }
 
 /** Waits until all `n` are connected; false (not an exception) when the deadline passes first. */
@@ -86,7 +107,7 @@ async function hubCase(children: Children): Promise<Row> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-outage-'))
   try {
     const [mqtt, http] = [await freePort(), await freePort()]
-    const argv = ['--max-semi-space-size=1', MAIN, 'run', '--data-dir', dir, '--mqtt-port', String(mqtt), '--http-port', String(http), '--log-level', 'warn']
+    const argv = [...NODE_FLAGS, MAIN, 'run', '--data-dir', dir, '--mqtt-port', String(mqtt), '--http-port', String(http), '--log-level', 'warn']
     let hub: ChildProcess = children.spawn('hub', process.execPath, argv)
     await children.ready(hub, mqtt)
     const creds = (await addHubFleet(dir, DEVICES)).devices
@@ -120,11 +141,13 @@ async function hubCase(children: Children): Promise<Row> {
           await sleep(20)
         }
       })()
+      const admitted = pollAdmitted(path.join(dir, 'hearth.sock'))
       await waitAll(fleet, DEVICES, t0 + DEADLINE_MS).finally(() => (done = true))
       await loop
+      const hubPeak = await admitted.stop()
       agent.destroy()
       const report = (await fleet.ask({ op: 'report' })) as FleetReport
-      return { report, t0, backMs: report.connected === DEVICES ? Math.max(...report.connects) - t0 : NaN, downMs, web, webErrors }
+      return { report, t0, backMs: report.connected === DEVICES ? Math.max(...report.connects) - t0 : NaN, downMs, web, webErrors, hubPeak }
     } finally {
       await fleet.ask({ op: 'stop' }).catch(() => {})
       fleet.close()
@@ -178,7 +201,10 @@ export async function benchOutage(): Promise<void> {
       'all back ms': Number.isNaN(r.backMs) ? '—' : Math.round(r.backMs),
       'back after ready ms': Number.isNaN(r.backMs) ? '—' : Math.round(r.backMs - r.downMs),
       'peak attempts/100ms': `${peakPerWindow(r.report.attempts, r.t0)} (${((peakPerWindow(r.report.attempts, r.t0) / DEVICES) * 100).toFixed(1)} %)`,
-      'peak connects/100ms': peakPerWindow(r.report.connects, r.t0),
+      // CONNACKs as the fleet process saw them (its own busy event loop bunches them) and, for
+      // the hub, as the hub admitted them.
+      'peak CONNACKs/100ms seen by the fleet': peakPerWindow(r.report.connects, r.t0),
+      'peak admitted/100ms (hub side)': r.hubPeak === undefined ? '—' : `${r.hubPeak} (${((r.hubPeak / DEVICES) * 100).toFixed(1)} %)`,
       attempts: r.report.attempts.length,
       'refused→retried': `${r.report.refused} (${r.report.refusedThenConnected} devices)`,
       'net errors/timeouts': `${r.report.failed}${r.report.lastError ? ` (${r.report.lastError.slice(0, 24)})` : ''}`,
@@ -191,6 +217,17 @@ export async function benchOutage(): Promise<void> {
         row(`bare aedes, naive fixed ${NAIVE_INTERVAL_MS} ms`, ref),
       ],
     )
+    // When the fleet came back, per second after the outage began: where the peaks sit.
+    const perSecond = (ts: number[], t0: number) => {
+      const b: number[] = []
+      for (const t of ts) {
+        const i = Math.floor((t - t0) / 1000)
+        if (i >= 0 && i < 40) b[i] = (b[i] ?? 0) + 1
+      }
+      return Array.from(b, (n) => n ?? 0).join(' ')
+    }
+    for (const [name, r] of [['hub', hub], ['aedes', ref]] as const)
+      console.log(`${name} per second from the outage: attempts ${perSecond(r.report.attempts, r.t0)}\n${' '.repeat(name.length)}                        CONNACKs ${perSecond(r.report.connects, r.t0)}`)
   } finally {
     await children.stopAll()
   }
