@@ -9,6 +9,7 @@ import { fingerprint } from '../identity/tls.js'
 import { randomBytes } from '../store/sealer.js'
 import { Store } from '../store/store.js'
 import type { Io } from './output.js'
+import { linkNames, writeBootFirewallState } from '../net/boot-firewall.js'
 
 /** What `hearth provision` reports. The setup code only with `provision label` (for the installer's label). */
 export interface ProvisionInfo {
@@ -58,9 +59,11 @@ export async function provision(config: Config, positional: string[], json: bool
   if (positional.length > 1 || (positional.length === 1 && !label))
     throw new HubError('HUB_ERR_USAGE', 'usage: hearth provision [label] (see hearth --help)')
   const info = await provisionHub(config.dataDir, { hostname: config.hostname, httpPort: config.http.port, withSetupCode: label })
-  if (json) return io.out(JSON.stringify(info))
+  // The image (firewall.mode=helper): a first boot's policy, in force before the network is up.
+  const bootFirewall = await writeBootFirewallState(config.dataDir, config, await linkNames())
+  if (json) return io.out(JSON.stringify({ ...info, bootFirewall }))
   io.out(
-    Object.entries(info)
+    Object.entries({ ...info, bootFirewall })
       .map(([k, v]) => `${k}: ${String(v)}`)
       .join('\n'),
   )

@@ -29,5 +29,6 @@ t.test('hearth-boot script: valid sh, provisions as the hub user, never prints t
     .join('\n')
   t.match(s, /setpriv --reuid=hearth --regid=hearth --clear-groups --no-new-privs/)
   t.match(s, /provision --data-dir "\$DATA"\)/, 'plain provision (no label: no setup code)')
+  t.match(s, /HEARTH_FIREWALL_MODE=helper \$HUB provision/, 'first boot: provision leaves the boot firewall policy (the helper applies it before the network)')
   t.notMatch(s, /provision label|setup-code/, 'no command that shows the setup code')
 })

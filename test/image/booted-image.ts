@@ -48,6 +48,8 @@ t.test('first boot: hearth-boot grows the data partition and names the hub befor
   const c = vm.console()
   const at = (re: RegExp) => c.search(re)
   t.ok(at(/Finished hearth-boot\.s/) < at(/Started systemd-networkd\.s/), 'hearth-boot before the network')
+  const fw = at(/Finished hearth-firewall\.s/)
+  t.ok(fw >= 0 && fw < at(/Started systemd-networkd\.s/), 'first boot: the firewall helper applied the boot policy before the network')
   t.ok(at(/Started systemd-networkd\.s/) < at(/Started hearth\.service/), 'the network before the hub')
   t.ok(at(/Reached target network-online\.target/) < at(/Started hearth\.service/), 'the hub after network-online (its certificate names the LAN address)')
 })
@@ -64,21 +66,22 @@ t.test('the hub answers GET /api/v1/health over HTTPS; its certificate names hea
   t.match(ready.cert.subject, new RegExp(`CN=${host}\\.local`))
 })
 
-t.test('the firewall: once the policy is applied, a port without a service is dropped, not refused', async (t) => {
+t.test('the firewall: in force from the first moment the network is up — a port without a service is dropped, not refused', async (t) => {
   const port = vm.ports[SSH]!
+  // First boot: hearth-boot leaves the boot policy (links only, no service port) and
+  // hearth-firewall.service applies it before any link comes up; the hub's own state follows
+  // once it runs. Without a policy the guest kernel answers RST, which qemu's slirp turns into a
+  // closed connection: the probe tells the two apart.
+  const first = await tcpFate(port, 8000)
+  t.comment(`tcp/22 right after the hub first answered: ${first} (${since(vm.started)} s)`)
+  t.equal(first, 'filtered', 'tcp/22 (no sshd): no answer at all already when the hub first answers — no window without a policy')
   const deadline = Date.now() + FIREWALL_MS
-  let first: string | undefined
-  let fate = await tcpFate(port, 8000)
-  first = fate
+  let fate = first
   while (fate !== 'filtered' && Date.now() < deadline) {
     await sleep(5000)
     fate = await tcpFate(port, 8000)
   }
-  // The control: right after the first boot's hub starts, its policy is not applied yet (the
-  // helper compiles it in a few seconds on a Pi, half a minute under emulation) and the guest
-  // kernel answers RST, which qemu's slirp turns into a closed connection: the probe tells the two apart.
-  t.comment(`tcp/22 right after the hub answered: ${first}; then ${fate} (${since(vm.started)} s)`)
-  t.equal(fate, 'filtered', 'tcp/22 (no sshd): no answer at all, while HTTPS answers through the same forwarding')
+  t.equal(fate, 'filtered', 'and still dropped once the hub applied its own state')
   t.equal((await untilHealthy(vm.ports[HTTPS]!, undefined, 'localhost', Date.now() + 60_000, vm.exited)).status, 200, 'HTTPS still answers')
 })
 

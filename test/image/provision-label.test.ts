@@ -1,5 +1,5 @@
 import t from 'tap'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { inflateSync } from 'node:zlib'
@@ -41,6 +41,28 @@ t.test('the command: text for the boot script, usage errors coded', async (t) =>
   t.equal(await main(['provision', 'label', '--json', '--data-dir', dir], {}, io), 0)
   t.match(JSON.parse(out[1]!), { setupCode: /^[2-9A-Z]{4}-/ })
   t.equal(await main(['provision', 'nonsense', '--data-dir', dir], {}, io), 64, 'usage error')
+})
+
+t.test('first boot: with the helper firewall, provision leaves the boot policy — once, never over the hub\'s', async (t) => {
+  const dir = tmp()
+  const out: string[] = []
+  const io = { out: (s: string) => out.push(s), err: () => {} }
+  t.equal(await main(['provision', '--json', '--data-dir', dir], {}, io), 0)
+  t.equal(JSON.parse(out[0]!).bootFirewall, 'not-helper', 'development (firewall.mode=off): nothing written')
+  t.notOk(existsSync(path.join(dir, 'firewall', 'state.json')))
+  const env = { HEARTH_FIREWALL_MODE: 'helper' }
+  t.equal(await main(['provision', '--json', '--data-dir', dir], env, io), 0)
+  t.equal(JSON.parse(out[1]!).bootFirewall, 'written')
+  const file = path.join(dir, 'firewall', 'state.json')
+  t.equal(statSync(file).mode & 0o777, 0o600, 'state.json 0600')
+  const state = JSON.parse(readFileSync(file, 'utf8'))
+  t.match(state, { listeners: { mqtts: 8883, https: 8443 }, lockdown: false, dnsServers: [] })
+  t.ok(state.lanInterfaces.length > 0 && state.lanInterfaces.every((l: { subnets: string[] }) => l.subnets.length === 0), 'the links, no subnets: no service port opens')
+  t.notOk(state.lanInterfaces.some((l: { name: string }) => l.name === 'lo'))
+  writeFileSync(file, '{"hub":"wrote this"}\n')
+  t.equal(await main(['provision', '--json', '--data-dir', dir], env, io), 0)
+  t.equal(JSON.parse(out[2]!).bootFirewall, 'kept', 'a later boot keeps the state the hub wrote')
+  t.equal(readFileSync(file, 'utf8'), '{"hub":"wrote this"}\n')
 })
 
 t.test('label: text, SVG with the QR code of the setup URL, PNG', async (t) => {

@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap'
 import { compileRuleset } from '../../src/policy/firewall/compile.js'
 import type { FirewallState } from '../../src/policy/firewall/state.js'
+import { bootFirewallState } from '../../src/policy/firewall/boot.js'
 import type { Logger } from '../../src/core/log.js'
 import { Firewall, nftBackend } from '../../src/net/firewall.js'
 import { nftRunner } from '../../src/net/nft.js'
@@ -101,5 +102,26 @@ t.test('from outside: LAN, WAN, IP device, forwarding, output, lockdown', async 
   expectAll(t, lanLocked, (x) => (port(x) === 8443 ? 'open' : 'timeout'), 'LAN in lockdown')
   expectAll(t, devLocked, () => 'timeout', 'IP device in lockdown')
   expectAll(t, outLocked, () => 'blocked', 'hub (output) in lockdown')
+  fw.close()
+})
+
+t.test('first boot (the image, before the hub has run): links work, no service port is reachable; the hub\'s state then opens them', async (t) => {
+  const lab = new Lab()
+  t.teardown(() => lab.cleanup())
+  await buildLab(lab)
+  const lanHub = ['10.77.1.1', 'fd77:1::1']
+  t.same(Object.values(await probe(lab, 'lan', targets(lanHub, [8443]))), ['open', 'open'], 'control: HTTPS is listening')
+  const fw = new Firewall({ backend: nftBackend(nftRunner({ command: lab.exec('hub', 'nft') })), log: silentLog, debounceMs: 0 })
+  // What `hearth provision` leaves for hearth-firewall.service: every link the hub has, no subnets yet.
+  fw.apply(bootFirewallState(['lo', 'lan0', 'dev0', 'wan0'], { lanInterfaces: [], wanInterfaces: ['wan0'] }, state.listeners))
+  t.match(await fw.flush(), { applied: true, mode: 'normal' })
+  expectAll(t, await probe(lab, 'lan', targets(lanHub, HUB_PORTS)), () => 'timeout', 'LAN at first boot')
+  expectAll(t, await probe(lab, 'wan', targets(['10.77.2.1'], HUB_PORTS)), () => 'timeout', 'WAN at first boot')
+  expectAll(t, await probe(lab, 'hub', ['10.77.1.2,9000', '10.77.2.2,9443']), () => 'blocked', 'hub (output) at first boot')
+  const rules = (await must(lab.exec('hub', 'nft', 'list', 'table', 'inet', 'hearth'))).toString()
+  t.match(rules, /udp sport 67 udp dport 68 accept/, 'DHCP replies are let in, so the link can get its address')
+  fw.apply(state)
+  t.match(await fw.flush(), { applied: true })
+  expectAll(t, await probe(lab, 'lan', targets(lanHub, [8443, 8883, 22])), (x) => (port(x) === 22 ? 'timeout' : 'open'), 'LAN once the hub wrote its state')
   fw.close()
 })

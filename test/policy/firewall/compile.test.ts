@@ -5,6 +5,7 @@ import { compileRuleset } from '../../../src/policy/firewall/compile.js'
 import { policyRows, renderBatch } from '../../../src/policy/firewall/render.js'
 import type { FirewallState } from '../../../src/policy/firewall/state.js'
 import { firewallState } from '../../helpers/firewall-state.js'
+import { bootFirewallState } from '../../../src/policy/firewall/boot.js'
 
 /** Golden tests: each hub state's nft text is compared byte for byte with a reviewed file. */
 const FIXTURES = path.resolve('test/fixtures/firewall')
@@ -48,6 +49,8 @@ const STATES: Record<string, FirewallState> = {
   lockdown: { ...withUplink, lockdown: true },
   ipv6,
   'no-lan': { ...base, lanInterfaces: [], dnsServers: [], ntpServers: [] },
+  // The image's first boot, before the hub has run (src/policy/firewall/boot.ts).
+  'first-boot': bootFirewallState(['lo', 'eth0', 'wlan0', 'wwan0'], { lanInterfaces: [], wanInterfaces: ['wwan0'] }, { mqtts: 8883, https: 8443 }),
 }
 
 for (const [name, state] of Object.entries(STATES)) {
@@ -136,4 +139,16 @@ t.test('IPv6: subnets canonicalised, host bits cleared, link-local kept to its i
   const rows = policyRows(compileRuleset(ipv6)).map((r) => r.rule)
   t.ok(rows.includes('iifname "eth0" ip6 saddr { 2001:db8:ab::/64, fd00:1::/64, fe80::/64 } tcp dport { 8443, 8883 } accept'), rows.join('\n'))
   t.ok(rows.some((r) => r.startsWith('icmpv6 type { nd-neighbor-advert, nd-neighbor-solicit, nd-router-advert } ip6 hoplimit 255 accept')), 'neighbour discovery works')
+})
+
+t.test('first boot: the links, no service port, nothing out but DHCP and mDNS', async (t) => {
+  const links = ['lo', 'eth0', 'wlan0', 'wwan0', 'bad name!']
+  const s = bootFirewallState(links, { lanInterfaces: [], wanInterfaces: ['wwan0'] }, { mqtts: 8883, https: 8443 })
+  t.same(s.lanInterfaces, [{ name: 'eth0', subnets: [] }, { name: 'wlan0', subnets: [] }], 'loopback, WAN and unusable names are not LAN links')
+  t.same(bootFirewallState(links, { lanInterfaces: ['eth0'], wanInterfaces: [] }, { mqtts: 8883, https: 8443 }).lanInterfaces, [{ name: 'eth0', subnets: [] }], 'named LAN interfaces only, when the config names them')
+  const text = renderBatch(compileRuleset(s))
+  t.notMatch(text, /dport \{?[^}\n]*\b(8443|8883)\b/, 'no service port is opened')
+  t.match(text, /udp sport 67 udp dport 68 accept/, 'DHCP replies in')
+  t.match(text, /udp sport 68 udp dport 67 accept/, 'DHCP requests out')
+  t.notMatch(text, /dport 53\b|dport 123\b|dport 443\b/, 'no DNS, NTP or update traffic yet')
 })
