@@ -110,6 +110,8 @@ t.test('offline: local control and web API work with no route out; the uplink qu
   const after = (await remoteStates()).slice(10)
   const expected = Array.from({ length: BOUND }, (_, i) => 10 + OUTAGE - BOUND + i)
   t.same(after, expected, `drained in order: the ${BOUND} newest (${expected[0]}…${expected.at(-1)})`)
+  // A message leaves the queue on its PUBACK, which may arrive just after the remote has it.
+  await until('the queue emptied (every PUBACK in)', async () => (await admin('uplink.status')).queue.messages === 0, 10_000)
   const s = await admin('uplink.status')
   t.equal(s.queue.messages, 0, 'queue empty')
   t.equal(s.connection.state, 'connected')
