@@ -15,7 +15,7 @@
 //
 //   node tools/bundle.mjs [--quiet]
 import { build } from 'esbuild'
-import { copyFileSync, readdirSync, rmSync } from 'node:fs'
+import { mkdirSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -34,7 +34,6 @@ const trustKeysOutside = {
   },
 }
 
-rmSync(out, { recursive: true, force: true })
 const t0 = performance.now()
 const result = await build({
   absWorkingDir: root,
@@ -56,11 +55,37 @@ const result = await build({
   // Bundled CommonJS (fastify, aedes …) calls require() for Node's built-ins.
   banner: { js: "import { createRequire as __hearthRequire } from 'node:module'; const require = __hearthRequire(import.meta.url);" },
   metafile: true,
+  write: false,
   logLevel: 'warning',
 })
-copyFileSync(path.join(root, 'dist', 'src', 'update', 'trust-keys.js'), path.join(out, 'trust-keys.mjs'))
+
+// Written like web-ui/build.mjs: only files whose bytes changed, each through a temporary file
+// and a rename, then files no longer produced are deleted. A rebuild while hubs run from
+// dist/app (`npm start` inside the test suite does one) never leaves a file missing or half
+// written; chunk names carry their content hash, so an unchanged build writes nothing.
+const files = new Map(result.outputFiles.map((f) => [path.basename(f.path), Buffer.from(f.contents)]))
+files.set('trust-keys.mjs', readFileSync(path.join(root, 'dist', 'src', 'update', 'trust-keys.js')))
+mkdirSync(out, { recursive: true })
+let written = 0
+for (const [name, bytes] of files) {
+  const file = path.join(out, name)
+  let same = false
+  try {
+    same = readFileSync(file).equals(bytes)
+  } catch {}
+  if (same) continue
+  const tmp = `${file}.${process.pid}.tmp`
+  writeFileSync(tmp, bytes, { mode: /^(hearth|install-slot)\.mjs$/.test(name) ? 0o755 : 0o644 })
+  renameSync(tmp, file)
+  written++
+}
+let removed = 0
+for (const name of readdirSync(out))
+  if (!files.has(name)) {
+    unlinkSync(path.join(out, name))
+    removed++
+  }
 if (!quiet) {
-  const files = readdirSync(out)
-  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0)
-  process.stdout.write(`bundle: ${files.length} files, ${(bytes / 1024).toFixed(0)} KiB in dist/app (${Math.round(performance.now() - t0)} ms)\n`)
+  const bytes = [...files.values()].reduce((n, b) => n + b.length, 0)
+  process.stdout.write(`bundle: ${files.size} files, ${(bytes / 1024).toFixed(0)} KiB in dist/app (${written} written, ${removed} removed) in ${Math.round(performance.now() - t0)} ms\n`)
 }
