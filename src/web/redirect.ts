@@ -1,4 +1,5 @@
-import http from 'node:http'
+import type http from 'node:http'
+import { createRequire } from 'node:module'
 import { SECURITY_HEADERS } from './headers.js'
 
 /**
@@ -34,8 +35,15 @@ export function redirectTarget(deps: RedirectDeps, hostHeader: string | undefine
   return `https://${host}:${deps.httpsPort()}${path}`
 }
 
+/**
+ * node:http through require(), not an ESM import: on Node 24 importing node:http as a module
+ * evaluates every export, lazy `WebSocket`/`EventSource` getters included, which loads undici
+ * (~3 MB of idle memory on a hub that never uses it). require() returns the object unevaluated.
+ */
+const loadHttp = () => createRequire(import.meta.url)('node:http') as typeof http
+
 export function createRedirectServer(deps: RedirectDeps): http.Server {
-  const server = http.createServer({ maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 10_000 }, (req, res) => {
+  const server = loadHttp().createServer({ maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 10_000 }, (req, res) => {
     const headers = { ...SECURITY_HEADERS, 'cache-control': 'no-store', connection: 'close' }
     // No body is read: it is discarded unread as the connection closes.
     if (req.method !== 'GET' && req.method !== 'HEAD') {
