@@ -50,6 +50,9 @@ cp "$REPO/docs/network-policy.md" "$APP/docs/"
 # --ignore-scripts: nothing is compiled here; the native modules ship arm64 prebuilds (checked below).
 (cd "$APP" && npm ci --omit=dev --cpu=arm64 --os=linux --ignore-scripts --no-audit --no-fund --loglevel=error) ||
   die "npm ci for arm64 failed"
+# Only what the bundle loads at run time (dist/app/runtime-deps.json) and what that needs: the
+# packages inlined in the bundle (fastify, aedes, pino …) would be a second, unused copy.
+node "$REPO/dist/tools/release/runtime-modules.js" prune "$APP" || die "pruning node_modules to the runtime packages failed"
 for m in node-hid @serialport/bindings-cpp sodium-native; do
   ls -d "$APP/node_modules/$m/prebuilds/"*linux-arm64* >/dev/null 2>&1 || die "$m has no linux-arm64 prebuild"
 done

@@ -24,6 +24,13 @@ const out = path.join(root, 'dist', 'app')
 const quiet = process.argv.includes('--quiet')
 
 const EXTERNAL = ['sodium-native', 'node-hid', 'serialport', '@serialport/*', 'mqtt']
+/**
+ * The packages the bundle loads from node_modules at run time, written to
+ * dist/app/runtime-deps.json: the image and update bundles ship these and what they depend on,
+ * nothing else (tools/release/runtime-modules.ts). test/tools/bundle.test.ts checks that the
+ * bundle imports no other package.
+ */
+const RUNTIME_DEPS = EXTERNAL.filter((p) => !p.includes('*'))
 const TRUST_KEYS = './trust-keys.mjs'
 
 /** Imports of src/update/trust-keys.js become an import of the file next to the bundle. */
@@ -67,6 +74,7 @@ const result = await build({
 // written; chunk names carry their content hash, so an unchanged build writes nothing.
 const files = new Map(result.outputFiles.map((f) => [path.basename(f.path), Buffer.from(f.contents)]))
 files.set('trust-keys.mjs', readFileSync(path.join(root, 'dist', 'src', 'update', 'trust-keys.js')))
+files.set('runtime-deps.json', Buffer.from(`${JSON.stringify({ packages: RUNTIME_DEPS }, null, 2)}\n`))
 mkdirSync(out, { recursive: true })
 let written = 0
 for (const [name, bytes] of files) {

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module'
+import mqemitterModule from 'mqemitter'
 
 interface MQEmitterLike {
   current: number
@@ -6,8 +6,9 @@ interface MQEmitterLike {
   _do(message: unknown, cb: unknown): unknown
 }
 
-const require = createRequire(import.meta.url)
-const mqemitter = require('mqemitter') as (opts: object) => MQEmitterLike
+// An ESM import, not createRequire: the bundle then holds one copy, the one aedes uses too
+// (a require() would load a second from node_modules at run time; test/tools/bundle.test.ts).
+const mqemitter = mqemitterModule as unknown as (opts: object) => MQEmitterLike
 
 /** Deeper than this, the next queued message is delivered on the next turn of the event loop. */
 const MAX_SYNC_DEPTH = 64

@@ -1,4 +1,5 @@
-import { createRequire } from 'node:module'
+import MemoryModule from 'aedes-persistence/asyncPersistence.js'
+import PacketModule from 'aedes-packet'
 import type { Clock, TimerHandle } from '../core/clock.js'
 import type { Logger } from '../core/log.js'
 import type { DocSpec } from '../store/document.js'
@@ -46,9 +47,9 @@ interface MemoryPersistence {
 }
 type MemoryPersistenceClass = new (opts?: object) => MemoryPersistence
 
-const require = createRequire(import.meta.url)
-const Memory = require('aedes-persistence/asyncPersistence.js') as MemoryPersistenceClass
-const Packet = require('aedes-packet') as new (p: object, broker?: unknown) => PacketLike
+// ESM imports, bundled with the copies aedes itself uses (see src/broker/emitter.ts).
+const Memory = MemoryModule as unknown as MemoryPersistenceClass
+const Packet = PacketModule as unknown as new (p: object, broker?: unknown) => PacketLike
 
 export interface PersistenceDeps {
   clock: Clock

@@ -32,10 +32,17 @@ const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k
 
 /** Starts `hearth run --json` on ephemeral ports and waits for its ready event. */
 export function startHubProcess(
-  opts: { dataDir?: string; args?: string[]; env?: Record<string, string>; timeoutMs?: number; /** e.g. `ip netns exec NS` */ wrap?: string[] } = {},
+  opts: {
+    dataDir?: string
+    args?: string[]
+    env?: Record<string, string>
+    timeoutMs?: number
+    /** e.g. `ip netns exec NS` */ wrap?: string[]
+    /** Another copy of the program (an installed slot); default MAIN. */ main?: string
+  } = {},
 ): Promise<HubProcess> {
   const dataDir = opts.dataDir ?? path.join(tmpDir(), 'data')
-  const args = [MAIN, 'run', '--json', '--data-dir', dataDir, '--mqtt-port', '0', '--http-port', '0', ...(opts.args ?? [])]
+  const args = [opts.main ?? MAIN, 'run', '--json', '--data-dir', dataDir, '--mqtt-port', '0', '--http-port', '0', ...(opts.args ?? [])]
   const cmd = [...(opts.wrap ?? []), process.execPath, ...args]
   const proc = spawn(cmd[0]!, cmd.slice(1), { env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''

@@ -111,6 +111,10 @@ t.test('root file system: read-only, logs and temp in RAM, locked accounts, no s
   t.same(wants('multi-user.target.wants'), ['hearth-boot.service', 'hearth-firewall.path', 'hearth-firewall.service', 'hearth.service', 'systemd-networkd.service'], 'multi-user.target wants')
   t.same(wants('sysinit.target.wants'), ['systemd-network-generator.service', 'systemd-resolved.service', 'systemd-timesyncd.service'], 'sysinit.target wants')
   t.notMatch(etcUnits, /\/getty\.target\.wants\//, 'no getty.target.wants')
+  // node_modules holds what the bundle loads at run time (dist/app/runtime-deps.json) and theirs.
+  const modules = ls('/opt/hearth/app/node_modules').split('\n').map((l) => l.split('/')[5]).filter((n): n is string => !!n && n !== '.' && n !== '..')
+  for (const m of ['sodium-native', 'node-hid', 'serialport', 'mqtt']) t.ok(modules.includes(m), `${m} shipped`)
+  for (const m of ['fastify', 'aedes', 'pino', 'lowdb', '.bin']) t.notOk(modules.includes(m), `${m}: inside the bundle, not shipped again`)
   t.equal(readRoot('/etc/machine-id'), '', 'no machine id: each card makes its own')
   t.equal(readRoot('/etc/systemd/system/hearth.service'), readFileSync('image/systemd/hearth.service', 'utf8'), 'the hardened hearth.service')
   t.equal(readRoot('/etc/systemd/system/hearth-firewall.service'), readFileSync('image/systemd/hearth-firewall.service', 'utf8'))

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { builtinModules } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -19,6 +20,22 @@ t.test('every file of the program is plain ASCII (a single wider character makes
     t.equal(at, -1, `${f}${at >= 0 ? `: ${JSON.stringify(text.slice(Math.max(0, at - 40), at + 10))}` : ''}`)
   }
   t.ok(readdirSync(APP).some((f) => f.endsWith('.LEGAL.txt')), 'licence comments kept beside the code')
+})
+
+t.test('the bundle loads no package from node_modules but those runtime-deps.json names (the image ships only those)', async (t) => {
+  const declared = (JSON.parse(readFileSync(path.join(APP, 'runtime-deps.json'), 'utf8')) as { packages: string[] }).packages
+  const builtin = new Set(builtinModules)
+  const loaded = new Set<string>()
+  // Static and dynamic imports and require() calls of any name (a createRequire'd `require2(…)` too),
+  // but not the same text inside a string of generated code (Ajv's standalone snippets).
+  const re = /(?<![`'"])(?:\bfrom\s*|\bimport\(\s*|\brequire\d*\(\s*)"((?:\.|node:|@[a-z0-9][\w.~-]*\/)?[a-z0-9][^"\s,]*)"/g
+  for (const f of readdirSync(APP).filter((n) => n.endsWith('.mjs')))
+    for (const m of readFileSync(path.join(APP, f), 'utf8').matchAll(re)) {
+      const spec = m[1]!
+      if (spec.startsWith('.') || spec.startsWith('node:') || builtin.has(spec)) continue
+      loaded.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!)
+    }
+  t.same([...loaded].sort(), [...declared].sort(), 'loaded from node_modules at run time = declared')
 })
 
 t.test('a running hub has loaded no HTTP client (undici): node:http is required, never imported as ESM', async (t) => {

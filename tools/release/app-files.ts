@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process'
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import type { AppFile } from './bundle-writer.js'
+import { runtimeDeps, runtimeModuleDirs } from './runtime-modules.js'
 
 /** Every regular file under `dir` (symlinks and the like are skipped: a bundle has none). */
 export async function filesUnder(root: string, rel: string, filter: (rel: string) => boolean = () => true): Promise<AppFile[]> {
@@ -30,7 +30,8 @@ export async function filesUnder(root: string, rel: string, filter: (rel: string
  * The built app as it runs from a slot: package.json, bin/, the bundled hub (dist/app: the
  * `hearth` program, the slot installer and the release keys; tools/bundle.mjs), the built UI,
  * the policy documents, and — with
- * `nodeModules` — the production dependencies (`npm ls --omit=dev`), nothing from devDependencies.
+ * `nodeModules` — the packages the bundle loads at run time and theirs (dist/app/runtime-deps.json;
+ * tools/release/runtime-modules.ts), not the ones inlined in the bundle.
  */
 export async function appFiles(root: string, opts: { nodeModules: boolean }): Promise<AppFile[]> {
   const noMaps = (r: string) => !r.endsWith('.map') && !r.endsWith('.tsbuildinfo')
@@ -43,15 +44,10 @@ export async function appFiles(root: string, opts: { nodeModules: boolean }): Pr
   for (const doc of ['README.md', 'SECURITY.md', 'LICENSE', 'package-lock.json'])
     if (await fsp.stat(path.join(root, doc)).catch(() => undefined)) files.push({ path: doc, source: path.join(root, doc) })
   if (opts.nodeModules) {
-    const dirs = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8' })
-      .split('\n')
-      .map((d) => path.relative(root, d.trim()))
-      .filter((d) => d.startsWith('node_modules/'))
-    const prod = new Set(dirs)
-    for (const d of prod)
+    for (const d of runtimeModuleDirs(root, runtimeDeps(root)))
       files.push(
         ...(await filesUnder(root, d, (r) => {
-          // Files of a nested package belong to that package (listed on its own if it is production).
+          // Files of a nested package belong to that package (listed on its own if it is needed).
           const inner = r.slice(d.length + 1)
           return !inner.split('/').includes('node_modules') && !inner.startsWith('.bin/')
         })),
