@@ -161,7 +161,7 @@ async function hubCase(children: Children): Promise<Row> {
 /** Bare aedes and a naive fleet: every device retries every NAIVE_INTERVAL_MS, no jitter. */
 async function aedesCase(children: Children): Promise<Row> {
   const port = await freePort()
-  let ref = children.spawn('aedes', process.execPath, ['--max-semi-space-size=1', REF, String(port)])
+  let ref = children.spawn('aedes', process.execPath, [...NODE_FLAGS, REF, String(port)])
   await children.ready(ref, port)
   const fleet = await startFleet(children, generatedFleet(DEVICES).devices, { port, policy: { kind: 'fixed', intervalMs: NAIVE_INTERVAL_MS } })
   try {
@@ -170,7 +170,7 @@ async function aedesCase(children: Children): Promise<Row> {
     await fleet.ask({ op: 'mark' })
     const t0 = now()
     await children.stop(ref)
-    ref = children.spawn('aedes', process.execPath, ['--max-semi-space-size=1', REF, String(port)])
+    ref = children.spawn('aedes', process.execPath, [...NODE_FLAGS, REF, String(port)])
     await children.ready(ref, port)
     const downMs = now() - t0
     await waitAll(fleet, DEVICES, t0 + DEADLINE_MS)

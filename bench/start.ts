@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { NODE_FLAGS } from '../tools/node-flags.js'
 import { freePort, HUB_MAIN, rssMb, sleep, waitTls } from './lib/proc.js'
 import { median, printTable } from './lib/table.js'
 
@@ -12,8 +13,6 @@ import { median, printTable } from './lib/table.js'
  */
 const MAIN = HUB_MAIN
 const REF = path.resolve('dist/bench/ref/aedes-tls.js')
-/** The same V8 flags `npm start` and the systemd unit use (a 1 MB young generation). */
-const NODE_FLAGS = ['--max-semi-space-size=1']
 const RUNS = Number(process.env.BENCH_START_RUNS ?? 5)
 
 /** V8's memory reducer runs a few seconds after start-up; "settled" is after it has. */

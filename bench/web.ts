@@ -6,6 +6,7 @@ import { adminCall } from '../src/admin/client.js'
 import { addHubFleet } from './lib/brokers.js'
 import { Children } from './lib/children.js'
 import { FanInRig } from './lib/load.js'
+import { NODE_FLAGS } from '../tools/node-flags.js'
 import { freePort, HUB_MAIN, sleep, waitTls } from './lib/proc.js'
 import { percentile, printTable } from './lib/table.js'
 
@@ -54,7 +55,7 @@ export async function benchWeb(): Promise<void> {
   try {
     const [mqtt, http] = [await freePort(), await freePort()]
     const flags = ['--mqtt-publish-rate', '100000', '--mqtt-publish-burst', '100000', '--log-level', 'warn']
-    const hub = children.spawn('hub', process.execPath, ['--max-semi-space-size=1', HUB_MAIN, 'run', '--data-dir', dir, '--mqtt-port', String(mqtt), '--http-port', String(http), ...flags])
+    const hub = children.spawn('hub', process.execPath, [...NODE_FLAGS, HUB_MAIN, 'run', '--data-dir', dir, '--mqtt-port', String(mqtt), '--http-port', String(http), ...flags])
     await children.ready(hub, mqtt)
     await waitTls(http)
     const fleet = await addHubFleet(dir, DEVICES)

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { createConnection } from 'node:net'
 import path from 'node:path'
 import type { Children } from './children.js'
+import { NODE_FLAGS } from '../../tools/node-flags.js'
 import { freePort, HUB_MAIN } from './proc.js'
 
 /** One MQTT login: a device publishes to `hearth/<clientId>/state`. */
@@ -26,12 +27,7 @@ export interface BrokerProc {
 
 const MAIN = HUB_MAIN
 const REF = path.resolve('dist/bench/ref/aedes-tls.js')
-/**
- * The V8 flags `npm start` and the systemd unit use; given to both Node brokers alike.
- * `BENCH_NODE_FLAGS` (space-separated) replaces them, e.g. to try another semi-space size or to
- * add `--cpu-prof --cpu-prof-dir=DIR` (profiles are written when the broker is stopped).
- */
-export const NODE_FLAGS = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : ['--max-semi-space-size=1']
+export { NODE_FLAGS }
 
 /**
  * How a Node broker is run: `node FLAGS script…`, or under a wrapper (`valgrind …`, whose own

@@ -2,9 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { productionNodeFlags } from '../../tools/node-flags.js'
 
 /** The built entry point (npm test builds first). Tests drive the real program. */
 export const MAIN = path.resolve('dist/app/hearth.mjs')
+/** …with the V8 flags it runs with in production (a 1 MB young generation: Node 24's default is far larger). */
+export const HUB_FLAGS = productionNodeFlags()
 
 export interface ReadyEvent {
   event: 'ready'
@@ -43,7 +46,7 @@ export function startHubProcess(
 ): Promise<HubProcess> {
   const dataDir = opts.dataDir ?? path.join(tmpDir(), 'data')
   const args = [opts.main ?? MAIN, 'run', '--json', '--data-dir', dataDir, '--mqtt-port', '0', '--http-port', '0', ...(opts.args ?? [])]
-  const cmd = [...(opts.wrap ?? []), process.execPath, ...args]
+  const cmd = [...(opts.wrap ?? []), process.execPath, ...HUB_FLAGS, ...args]
   const proc = spawn(cmd[0]!, cmd.slice(1), { env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { run } from '../helpers/netns.js'
+import { productionNodeFlags } from '../../tools/node-flags.js'
 
 /**
  * The image's units, judged by systemd itself: `systemd-analyze security --offline=true` reads the
@@ -77,7 +78,11 @@ t.test('hearth.service: the promises of the unit, read from the file', async (t)
   t.same(d.get('DeviceAllow'), ['char-ttyUSB rw', 'char-ttyACM rw', 'char-hidraw rw'], 'the coordinator and HID only')
   t.equal(one('RestrictAddressFamilies'), 'AF_UNIX AF_INET AF_INET6 AF_NETLINK')
   t.same(d.get('SystemCallFilter'), ['@system-service', '~@privileged @resources'])
-  t.match(one('ExecStart'), /^\/usr\/bin\/node --max-semi-space-size=1 \/opt\/hearth\/app\/dist\/app\/hearth\.mjs run --data-dir \/var\/lib\/hearth$/)
+  t.match(one('ExecStart'), /^\/usr\/bin\/node --max-semi-space-size=4 \/opt\/hearth\/app\/dist\/app\/hearth\.mjs run --data-dir \/var\/lib\/hearth$/)
+
+  // The V8 flags are the ones `npm start` uses, which tests and benches run with (tools/node-flags.ts).
+  const flags = one('ExecStart').split(' ').slice(1).filter((w) => w.startsWith('--') && !w.startsWith('--data-dir'))
+  t.same(flags, productionNodeFlags(), 'the same V8 flags as npm start and the benches')
 })
 
 t.test('hearth-firewall.service: CAP_NET_ADMIN and nothing else; scored too', async (t) => {
