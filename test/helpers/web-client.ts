@@ -20,6 +20,8 @@ export class WebClient {
     private readonly port: number,
     private readonly ca: string,
     private readonly localAddress = '127.0.0.1',
+    /** Per request; the image tests' emulated board (qemu TCG) hashes a password in seconds. */
+    private readonly timeoutMs = 10_000,
   ) {}
 
   request(method: string, path: string, body?: unknown, opts: { csrf?: string | null; headers?: Record<string, string> } = {}): Promise<WebResponse> {
@@ -46,7 +48,7 @@ export class WebClient {
         })
       })
       req.on('error', reject)
-      req.setTimeout(10_000, () => req.destroy(new Error('timeout')))
+      req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`timeout: ${method} ${path} unanswered after ${this.timeoutMs} ms`)))
       if (payload) req.write(payload)
       req.end()
     })

@@ -17,6 +17,8 @@ if (!existsSync(IMAGE)) throw new Error(`no image at ${IMAGE}: run npm run image
 export const READY_MS = Number(process.env.HEARTH_BOOT_TIMEOUT_MIN ?? 25) * 60_000
 /** After the hub answers: the firewall helper (node --jitless under emulation) applies the policy. */
 export const FIREWALL_MS = 10 * 60_000
+/** One web request to the emulated board: a claim or login hashes the password (argon2id, 64 MiB), seconds under TCG. */
+export const SLOW_MS = 90_000
 
 export const HTTPS = 8443
 export const MQTTS = 8883
