@@ -41,18 +41,23 @@ interface Row {
   hubPeak?: number
 }
 
-/** Polls the hub's connected-clients gauge every 100 ms; returns the largest rise between polls. */
+/**
+ * Polls the hub's connected-clients gauge every 100 ms; returns the largest rise per 100 ms.
+ * A poll answered late spans more than 100 ms: its rise is scaled down to 100 ms (one busy
+ * moment of the hub or of this process must not count two windows' admissions as one).
+ */
 function pollAdmitted(sock: string): { stop(): Promise<number> } {
   let peak = 0
-  let last: number | undefined
+  let last: { n: number; at: number } | undefined
   let on = true
   const loop = (async () => {
     while (on) {
       const t = performance.now()
       const s = (await adminCall(sock, 'status').catch(() => undefined)) as { broker?: { connected: number } } | undefined
       if (s?.broker) {
-        if (last !== undefined) peak = Math.max(peak, s.broker.connected - last)
-        last = s.broker.connected
+        const at = performance.now()
+        if (last !== undefined) peak = Math.max(peak, Math.round(((s.broker.connected - last.n) * 100) / Math.max(100, at - last.at)))
+        last = { n: s.broker.connected, at }
       }
       await sleep(Math.max(0, 100 - (performance.now() - t)))
     }
