@@ -15,9 +15,10 @@
 //
 //   node tools/bundle.mjs [--quiet]
 import { build } from 'esbuild'
-import { mkdirSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { writeChanged } from './write-changed.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const out = path.join(root, 'dist', 'app')
@@ -68,33 +69,13 @@ const result = await build({
   logLevel: 'warning',
 })
 
-// Written like web-ui/build.mjs: only files whose bytes changed, each through a temporary file
-// and a rename, then files no longer produced are deleted. A rebuild while hubs run from
-// dist/app (`npm start` inside the test suite does one) never leaves a file missing or half
-// written; chunk names carry their content hash, so an unchanged build writes nothing.
+// Only changed files are written, each through a temporary file and a rename (tools/write-changed.mjs):
+// hubs may be running from dist/app while it is rebuilt. Chunk names carry their content hash,
+// so an unchanged build writes nothing.
 const files = new Map(result.outputFiles.map((f) => [path.basename(f.path), Buffer.from(f.contents)]))
 files.set('trust-keys.mjs', readFileSync(path.join(root, 'dist', 'src', 'update', 'trust-keys.js')))
 files.set('runtime-deps.json', Buffer.from(`${JSON.stringify({ packages: RUNTIME_DEPS }, null, 2)}\n`))
-mkdirSync(out, { recursive: true })
-let written = 0
-for (const [name, bytes] of files) {
-  const file = path.join(out, name)
-  let same = false
-  try {
-    same = readFileSync(file).equals(bytes)
-  } catch {}
-  if (same) continue
-  const tmp = `${file}.${process.pid}.tmp`
-  writeFileSync(tmp, bytes, { mode: /^(hearth|install-slot)\.mjs$/.test(name) ? 0o755 : 0o644 })
-  renameSync(tmp, file)
-  written++
-}
-let removed = 0
-for (const name of readdirSync(out))
-  if (!files.has(name)) {
-    unlinkSync(path.join(out, name))
-    removed++
-  }
+const { written, removed } = writeChanged(out, files, (name) => (/^(hearth|install-slot)\.mjs$/.test(name) ? 0o755 : 0o644))
 if (!quiet) {
   const bytes = [...files.values()].reduce((n, b) => n + b.length, 0)
   process.stdout.write(`bundle: ${files.size} files, ${(bytes / 1024).toFixed(0)} KiB in dist/app (${written} written, ${removed} removed) in ${Math.round(performance.now() - t0)} ms\n`)

@@ -6,10 +6,11 @@
 // Same sources → same bytes; a run with nothing to change writes nothing.
 //
 //   node web-ui/build.mjs [--quiet] [--no-check]
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
+import { walk, writeChanged } from '../tools/write-changed.mjs'
 
 const root = path.dirname(fileURLToPath(import.meta.url))
 const out = path.join(root, 'dist')
@@ -25,13 +26,6 @@ const BUDGET = 96 * 1024
 function fail(message) {
   process.stderr.write(`web-ui build: ${message}\n`)
   process.exit(1)
-}
-
-function walk(dir, base = dir) {
-  if (!existsSync(dir)) return []
-  return readdirSync(dir, { withFileTypes: true })
-    .sort((a, b) => (a.name < b.name ? -1 : 1))
-    .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name), base) : [path.relative(base, path.join(dir, e.name)).split(path.sep).join('/')]))
 }
 
 /** The source's tokens as the parser sees them (leaves of the syntax tree), with their text. */
@@ -123,20 +117,5 @@ if (!files.has('index.html')) fail('no index.html')
 if (total > BUDGET) fail(`the UI is ${total} bytes, over its ${BUDGET}-byte budget`)
 
 // 4. Write what changed; delete what is no longer produced.
-let written = 0
-for (const [rel, body] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
-  const dest = path.join(out, rel)
-  if (existsSync(dest) && readFileSync(dest).equals(body)) continue
-  mkdirSync(path.dirname(dest), { recursive: true })
-  const tmp = `${dest}.${process.pid}.tmp`
-  writeFileSync(tmp, body)
-  renameSync(tmp, dest)
-  written++
-}
-let removed = 0
-for (const rel of walk(out)) {
-  if (files.has(rel)) continue
-  unlinkSync(path.join(out, rel))
-  removed++
-}
+const { written, removed } = writeChanged(out, files)
 if (!quiet) process.stdout.write(`web-ui: ${files.size} files, ${total} bytes (${written} written, ${removed} removed) in web-ui/dist\n`)

@@ -6,7 +6,7 @@ import { productionNodeFlags } from '../../tools/node-flags.js'
 
 /** The built entry point (npm test builds first). Tests drive the real program. */
 export const MAIN = path.resolve('dist/app/hearth.mjs')
-/** …with the V8 flags it runs with in production (a 1 MB young generation: Node 24's default is far larger). */
+/** …with the V8 flags it runs with in production (`npm start`; Node 24's default young generation is far larger). */
 export const HUB_FLAGS = productionNodeFlags()
 
 export interface ReadyEvent {
