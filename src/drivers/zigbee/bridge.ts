@@ -132,7 +132,10 @@ export class ZigbeeBridge {
   }
 
   private async availability(id: string, value: 'online' | 'offline'): Promise<void> {
-    await this.deps.bus.publish(`hearth/${id}/availability`, value, { retain: true, qos: 1 }).catch(() => undefined)
+    // Never thrown (callers do not wait), but never silent: a lost availability is worth a line.
+    await this.deps.bus
+      .publish(`hearth/${id}/availability`, value, { retain: true, qos: 1 })
+      .catch((err) => this.deps.log.warn({ device: id, availability: value, err: (err as Error).message }, 'availability not published'))
   }
 
   private onOnline(): void {
