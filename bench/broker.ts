@@ -23,8 +23,8 @@ const env = (name: string, dflt: number) => Number(process.env[name] ?? dflt)
 const SETUP = {
   clients: env('BENCH_BROKER_CLIENTS', 2000),
   /** Seconds measured per broker, per metric, split into `rounds`. */
-  seconds: env('BENCH_BROKER_SECONDS', 10),
-  rounds: env('BENCH_BROKER_ROUNDS', 5),
+  seconds: env('BENCH_BROKER_SECONDS', 20),
+  rounds: env('BENCH_BROKER_ROUNDS', 10),
   publishers: 50,
   qos1Publishers: 10,
   qos1Rate: 200,
@@ -62,7 +62,7 @@ async function interleave(targets: Target[], body: (t: Target, round: number) =>
 
 async function fanInRounds(targets: Target[], rigs: Map<BrokerKey, FanInRig>): Promise<void> {
   const roundMs = (SETUP.seconds * 1000) / SETUP.rounds
-  const acc = new Map(targets.map((t) => [t.key, { sent: 0, received: 0, s: 0, cpu: { broker: 0, own: 0, others: 0 }, rounds: [] as number[] }]))
+  const acc = new Map(targets.map((t) => [t.key, { sent: 0, received: 0, s: 0, cpu: { broker: 0, own: 0, others: 0 }, rounds: [] as number[], perCpu: [] as number[] }]))
   await interleave(targets, async (t, round) => {
     const rig = rigs.get(t.key)!
     const a = acc.get(t.key)!
@@ -77,6 +77,7 @@ async function fanInRounds(targets: Target[], rigs: Map<BrokerKey, FanInRig>): P
     a.received += rig.received - recv0
     a.s += s
     a.rounds.push((rig.received - recv0) / s)
+    a.perCpu.push((rig.received - recv0) / Math.max(1e-3, (cpu.broker / 100) * s))
     for (const k of ['broker', 'own', 'others'] as const) a.cpu[k] += cpu[k] * s
     await rig.stop()
   })
@@ -84,7 +85,7 @@ async function fanInRounds(targets: Target[], rigs: Map<BrokerKey, FanInRig>): P
     const a = acc.get(t.key)!
     const cpu = { broker: a.cpu.broker / a.s, own: a.cpu.own / a.s, others: a.cpu.others / a.s }
     const rig = rigs.get(t.key)!
-    t.res.fan = { sentPerSec: a.sent / a.s, receivedPerSec: a.received / a.s, cpu, rounds: a.rounds, stalls: rig.stalls, tls: rig.tls() }
+    t.res.fan = { sentPerSec: a.sent / a.s, receivedPerSec: a.received / a.s, cpu, rounds: a.rounds, perCpuRounds: a.perCpu, stalls: rig.stalls, tls: rig.tls() }
   }
 }
 

@@ -11,7 +11,8 @@ export interface Result {
   idleRss: number
   storm: StormResult
   stormRss: number
-  fan: { sentPerSec: number; receivedPerSec: number; cpu: Cpu; rounds: number[]; stalls: number; tls: string }
+  /** `rounds` and `perCpuRounds`: msg/s and msg per broker CPU-second of each round, in round order. */
+  fan: { sentPerSec: number; receivedPerSec: number; cpu: Cpu; rounds: number[]; perCpuRounds: number[]; stalls: number; tls: string }
   lat: { p50: number; p99: number; max: number; samples: number; lost: number }
   /** Hub only: the storm again with the default admission caps. */
   stormDefaults?: StormResult
@@ -32,6 +33,21 @@ const fmt = (v: number | undefined, digits: number) => (v === undefined || !Numb
 /** Broker CPU time spent per client that got in (refused attempts included in the cost). */
 const perClientMs = (st: StormResult) => (st.cpu.broker / 100) * (st.ms / st.connected)
 const cpuCell = (c: Cpu) => `${fmt(c.broker, 0)} / ${fmt(c.own, 0)} / ${fmt(c.others, 0)}`
+
+/**
+ * The ratio a ÷ b round by round — round i of two brokers ran back to back, so a drift of the
+ * machine's speed (±20 % over minutes on a shared VM) cancels out — as "median (quartiles)".
+ */
+export function pairedRatio(a: readonly number[], b: readonly number[]): string {
+  const r = a.slice(0, b.length).map((x, i) => x / b[i]!).filter(Number.isFinite).sort((x, y) => x - y)
+  if (r.length === 0) return '—'
+  const q = (p: number) => {
+    const at = p * (r.length - 1)
+    const lo = Math.floor(at)
+    return r[lo]! + (r[Math.min(lo + 1, r.length - 1)]! - r[lo]!) * (at - lo)
+  }
+  return `${fmt(q(0.5), 2)} (${fmt(q(0.25), 2)}–${fmt(q(0.75), 2)})`
+}
 
 /** A metric's value, or undefined if that part was not run (`BENCH_BROKER_PARTS`). */
 function measured<T>(get: () => T): T | undefined {
@@ -65,6 +81,16 @@ export function report(res: Partial<Record<BrokerKey, Result>>, s: Setup): void 
   row(`QoS0 fan-in ${s.publishers}→1, 64 B: msg/s delivered ↑`, 0, (r) => r.fan.receivedPerSec)
   row('  CPU % broker / clients / rest of box', 0, (r) => cpuCell(r.fan.cpu))
   row('  msg per broker CPU-second ↑', 0, (r) => r.fan.receivedPerSec / (r.fan.cpu.broker / 100))
+  const paired = (metric: string, get: (r: Result) => number[]) => {
+    const of = (k: BrokerKey) => measured(() => get(res[k]!))
+    const cell = (k: BrokerKey) => {
+      const [h, o] = [of('hub'), of(k)]
+      return h && o ? pairedRatio(h, o) : '—'
+    }
+    rows.push({ metric, hub: '', aedes: '', mosquitto: '', 'hub÷aedes': cell('aedes'), 'hub÷mosquitto': cell('mosquitto') })
+  }
+  paired('  msg/s, paired rounds: median ratio (quartiles)', (r) => r.fan.rounds)
+  paired('  msg per CPU-s, paired rounds: median (quartiles)', (r) => r.fan.perCpuRounds)
   row(`QoS1 round trip at ${s.qos1Rate} msg/s: p50 ms ↓`, 2, (r) => r.lat.p50)
   row('  p99 ms ↓', 2, (r) => r.lat.p99)
   row('  max ms ↓', 1, (r) => r.lat.max)
@@ -86,6 +112,7 @@ export function report(res: Partial<Record<BrokerKey, Result>>, s: Setup): void 
   const notes = [
     `Clients: MQTT.js 5 in the bench process, one thread (the broker gets the other core); certificates not verified.`,
     `The three brokers run side by side; fan-in and QoS1 alternate between them in ${s.rounds} rounds of ${roundSec} s each (${s.seconds} s per broker).`,
+    `"Paired rounds": the ratio of each round to the other broker's round right next to it, so a drift of the machine's speed cancels.`,
     `Fan-in: ${s.publishers} devices publish a 64-byte valid temperature report, QoS 0, each to its own hearth/<id>/state; one reader on`,
     `  hearth/+/state. Closed loop, ≤ ${s.window} messages in flight. If the clients' CPU is near 100 % and the broker's is not, the`,
     `  row is bounded by the clients: compare "msg per broker CPU-second". "rest of box" = other processes on the machine.`,

@@ -2,9 +2,9 @@ import path from 'node:path'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { adminCall } from '../../src/admin/client.js'
 import { resolveConfig } from '../../src/core/config.js'
-import { silentLogger } from '../../src/core/log.js'
 import { startHub, type HubOptions, type RunningHub } from '../../src/hub.js'
 import { tmpDir } from './hub-process.js'
+import { recentLogger } from './recent-log.js'
 
 export interface TestHub {
   hub: RunningHub
@@ -18,6 +18,8 @@ export interface TestHub {
   /** Connects a real MQTT client over TLS (verifying the hub's CA); rejects with the CONNACK error. */
   connect(opts: IClientOptions, onMessage?: (topic: string, payload: Buffer) => void): Promise<MqttClient>
   stop(): Promise<void>
+  /** The hub's last log lines (info and above), for a failing test's diagnostics. */
+  recentLog(): string[]
 }
 
 interface Teardown {
@@ -27,7 +29,8 @@ interface Teardown {
 /** A hub in this process on ephemeral ports with its own data dir; stopped at teardown. */
 export async function startTestHub(t: Teardown, flags: Record<string, string> = {}, dataDir = path.join(tmpDir(), 'data'), opts: HubOptions = {}): Promise<TestHub> {
   const config = resolveConfig({ env: {}, flags: { '--data-dir': dataDir, '--mqtt-port': '0', '--http-port': '0', ...flags }, baseDir: '/' })
-  const hub = await startHub(config, silentLogger, opts)
+  const recent = recentLogger()
+  const hub = await startHub(config, recent.log, opts)
   const clients: MqttClient[] = []
   let stopped = false
   const stop = async () => {
@@ -42,6 +45,7 @@ export async function startTestHub(t: Teardown, flags: Record<string, string> = 
   const ca = hub.identity.tls.ca
   return {
     hub,
+    recentLog: recent.lines,
     dataDir,
     ca,
     port,
