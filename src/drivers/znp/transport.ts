@@ -1,3 +1,4 @@
+import { stat as fsStat } from 'node:fs'
 import net from 'node:net'
 import { EventEmitter } from 'node:events'
 import { HubError } from '../../core/errors.js'
@@ -70,6 +71,9 @@ function openTcp(host: string, port: number): Promise<ByteStream> {
   })
 }
 
+/** How often a serial link checks that its device node still exists (see openSerial). */
+export const DEVICE_CHECK_MS = 1000
+
 async function openSerial(path: string): Promise<ByteStream> {
   // Loaded only when a serial path is configured: native bindings stay out of tcp-only runs.
   const { SerialPort } = await import('serialport')
@@ -81,11 +85,22 @@ async function openSerial(path: string): Promise<ByteStream> {
       if (err) return reject(new HubError('HUB_ERR_ZIGBEE_OFFLINE', `cannot open the coordinator at ${path}`, undefined, { cause: err }))
       const s = new StreamAdapter(
         (b) => port.write(b),
-        () => new Promise<void>((r) => (port.isOpen ? port.close(() => r()) : r())),
+        () => (clearInterval(watch), new Promise<void>((r) => (port.isOpen ? port.close(() => r()) : r()))),
       )
+      // The link is lost on a close, on any port error (a write or read into a hung-up tty), or
+      // when the device node goes away: serialport's poller can miss a hang-up (about 1 in 200
+      // unplugs of a socat pty, none noticed for seconds), and the stick would then only be found
+      // gone by the 30 s liveness ping. Lost once: the port is closed and `close` fires once.
+      const lost = (reason: string) => {
+        clearInterval(watch)
+        if (port.isOpen) port.close(() => {})
+        s.gone(reason)
+      }
+      const watch = setInterval(() => fsStat(path, (err) => err?.code === 'ENOENT' && lost('device removed')), DEVICE_CHECK_MS)
+      watch.unref()
       port.on('data', (b: Buffer) => s.emit('data', b))
-      port.on('error', () => {})
-      port.on('close', () => s.gone('port closed'))
+      port.on('error', (err) => lost(`port error: ${err.message}`))
+      port.on('close', () => lost('port closed'))
       resolve(s)
     })
   })
