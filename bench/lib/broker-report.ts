@@ -12,7 +12,7 @@ export interface Result {
   storm: StormResult
   stormRss: number
   /** `rounds` and `perCpuRounds`: msg/s and msg per broker CPU-second of each round, in round order. */
-  fan: { sentPerSec: number; receivedPerSec: number; cpu: Cpu; rounds: number[]; perCpuRounds: number[]; stalls: number; tls: string }
+  fan: { sentPerSec: number; receivedPerSec: number; cpu: Cpu; rounds: number[]; perCpuRounds: number[]; mainUsPerMsg: number; stalls: number; tls: string }
   lat: { p50: number; p99: number; max: number; samples: number; lost: number }
   /** Hub only: the storm again with the default admission caps. */
   stormDefaults?: StormResult
@@ -81,6 +81,7 @@ export function report(res: Partial<Record<BrokerKey, Result>>, s: Setup): void 
   row(`QoS0 fan-in ${s.publishers}→1, 64 B: msg/s delivered ↑`, 0, (r) => r.fan.receivedPerSec)
   row('  CPU % broker / clients / rest of box', 0, (r) => cpuCell(r.fan.cpu))
   row('  msg per broker CPU-second ↑', 0, (r) => r.fan.receivedPerSec / (r.fan.cpu.broker / 100))
+  row("  broker's main thread, µs CPU per message ↓", 2, (r) => r.fan.mainUsPerMsg)
   const paired = (metric: string, get: (r: Result) => number[]) => {
     const of = (k: BrokerKey) => measured(() => get(res[k]!))
     const cell = (k: BrokerKey) => {
