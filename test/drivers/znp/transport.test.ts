@@ -35,14 +35,35 @@ t.test('a serial link reports its loss, once, however the stick goes', async (t)
     await s.close() // and closing it again is harmless
   })
 
-  await t.test('a link closed by the hub reports nothing and leaves no check running', async (t) => {
+  await t.test('a link closed by the hub, or lost, reports no more and leaves no check running', async (t) => {
+    // The device check is an interval; count the live ones the transport creates (a reopen after
+    // every unplug must not leave one behind polling a stale path).
+    const live = new Set<unknown>()
+    const [setI, clearI] = [globalThis.setInterval, globalThis.clearInterval]
+    globalThis.setInterval = ((fn: () => void, ms: number) => {
+      const h = setI(fn, ms)
+      live.add(h)
+      return h
+    }) as typeof setInterval
+    globalThis.clearInterval = ((h: Parameters<typeof clearInterval>[0]) => (live.delete(h), clearI(h))) as typeof clearInterval
+    t.teardown(() => ((globalThis.setInterval = setI), (globalThis.clearInterval = clearI)))
+
     const pair = await ptyPair(t)
     const s = await openStream(pair.hub)
+    t.equal(live.size, 1, 'one device check while open')
     let closes = 0
     s.on('close', () => closes++)
     await s.close()
+    t.equal(live.size, 0, 'none after the hub closed it')
     rmSync(pair.hub)
     await new Promise((r) => setTimeout(r, 2 * DEVICE_CHECK_MS))
     t.equal(closes, 0, 'no loss reported for a link the hub closed itself')
+
+    const again = await ptyPair(t)
+    const s2 = await openStream(again.hub)
+    const gone = closed(s2, 3 * DEVICE_CHECK_MS + 1000)
+    await again.unplug()
+    await gone
+    t.equal(live.size, 0, 'none after a loss')
   })
 })
