@@ -11,6 +11,7 @@ import { createHooks } from './hooks.js'
 import { DurablePersistence } from './persistence.js'
 import { createBroker, type BrokerHandle } from './server.js'
 import { BrokerStats } from './stats.js'
+import { Taps } from './taps.js'
 
 export interface RunningBroker {
   handle: BrokerHandle
@@ -54,6 +55,7 @@ export async function startBroker(deps: {
     maxTrackedAddresses: 10_000,
   })
   let handle: BrokerHandle | undefined
+  const taps = new Taps((err, topic) => log.error({ err: (err as Error).message, topic }, 'in-process listener failed'))
   const { hooks, session, onClose } = createHooks({
     verify: (u, p) => accounts.verify(u, p),
     kindOf: (id) => accounts.kindOf(id),
@@ -76,13 +78,10 @@ export async function startBroker(deps: {
     persistence,
     usernameOf: (c: Client) => session(c)?.principal.username,
     onClose,
+    tap: (topic, payload) => taps.deliver(topic, payload),
     onUnsubscribe: (c, topics) => topics.forEach((t) => session(c)?.subscriptions.delete(t)),
   })
   const aedes = handle.aedes
-  // In-process listeners, grouped by filter: one broker subscription per filter however many
-  // services listen on it (state cache, history and uplink all take `hearth/+/state`), so each
-  // message is matched and dispatched once, then handed to each listener in subscription order.
-  const listeners = new Map<string, Array<(topic: string, payload: Buffer) => void>>()
   const bus: Bus = {
     publish: (topic, payload, opts) =>
       new Promise((resolve, reject) =>
@@ -90,21 +89,7 @@ export async function startBroker(deps: {
           err ? reject(err) : resolve(),
         ),
       ),
-    subscribe: (filter, onMessage) => {
-      const group = listeners.get(filter)
-      if (group) return void group.push(onMessage)
-      const fns = [onMessage]
-      listeners.set(filter, fns)
-      aedes.subscribe(
-        filter,
-        (packet, cb) => {
-          const payload = packet.payload as Buffer
-          for (let i = 0; i < fns.length; i++) fns[i]!(packet.topic, payload)
-          cb()
-        },
-        () => {},
-      )
-    },
+    subscribe: (filter, onMessage) => taps.add(filter, onMessage),
   }
   accounts.on('revoked', (username) => {
     const n = handle!.disconnectAccount(username)

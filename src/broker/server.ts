@@ -20,6 +20,8 @@ export interface BrokerDeps {
   usernameOf?: (client: Client) => string | undefined
   /** Called when a connected client goes away (its queued publishes must be dropped). */
   onClose?: (client: Client) => void
+  /** Every message the broker accepts, as it enters the emitter (the hub's in-process listeners). */
+  tap?: (topic: string, payload: Buffer) => void
   /** Called when a client unsubscribes, so per-client subscription counts stay right. */
   onUnsubscribe?: (client: Client, topics: string[]) => void
 }
@@ -63,7 +65,7 @@ function capPacketSize(client: Client, max: number, onOversize: () => void): voi
 /** The embedded aedes broker on MQTTS with the hub's certificate; aedes' own guards kept. */
 export async function createBroker(deps: BrokerDeps): Promise<BrokerHandle> {
   const { config, log, stats } = deps
-  const mq = createEmitter(100)
+  const mq = createEmitter(100, deps.tap)
   const aedes = await Aedes.createBroker({
     maxTopicLevels: config.maxTopicLevels,
     maxClientsIdLength: 64,

@@ -1,0 +1,50 @@
+import { topicMatches } from '../policy/topics.js'
+
+export type TapListener = (topic: string, payload: Buffer) => void
+
+/** Topics whose listener list is remembered; forgotten all at once when full, so memory is bounded. */
+const MAX_TOPICS = 4096
+
+/**
+ * The hub's in-process listeners (state cache, history, uplink, commands, discovery), by topic
+ * filter. The broker hands every message it accepts to `deliver` as it enters the emitter, so the
+ * hub's own services see it at once, whatever any network subscriber's socket is doing, and cost
+ * no subscription in aedes' matcher and no slot in its parallel delivery. Devices publish to the
+ * same few topics all day: which listeners a topic has is worked out once and remembered.
+ */
+export class Taps {
+  private readonly byFilter = new Map<string, TapListener[]>()
+  private readonly byTopic = new Map<string, readonly TapListener[]>()
+
+  constructor(private readonly onError: (err: unknown, topic: string) => void) {}
+
+  add(filter: string, listener: TapListener): void {
+    const group = this.byFilter.get(filter)
+    if (group) group.push(listener)
+    else this.byFilter.set(filter, [listener])
+    this.byTopic.clear()
+  }
+
+  /** Calls each listener whose filter matches `topic`, in the order they were added; one that throws is reported, not fatal. */
+  deliver(topic: string, payload: Buffer): void {
+    let fns = this.byTopic.get(topic)
+    if (fns === undefined) {
+      fns = this.listenersOf(topic)
+      if (this.byTopic.size >= MAX_TOPICS) this.byTopic.clear()
+      this.byTopic.set(topic, fns)
+    }
+    for (let i = 0; i < fns.length; i++) {
+      try {
+        fns[i]!(topic, payload)
+      } catch (err) {
+        this.onError(err, topic)
+      }
+    }
+  }
+
+  private listenersOf(topic: string): readonly TapListener[] {
+    const out: TapListener[] = []
+    for (const [filter, group] of this.byFilter) if (topicMatches(filter, topic)) out.push(...group)
+    return out
+  }
+}
