@@ -4,7 +4,7 @@ import path from 'node:path'
 import { report, type BrokerKey, type Result } from './lib/broker-report.js'
 import { addHubFleet, generatedFleet, startAedes, startHub, type BrokerProc, type Fleet } from './lib/brokers.js'
 import { Children } from './lib/children.js'
-import { cpuUse, mainThreadCpuSeconds, sampleCpu } from './lib/cpu.js'
+import { cpuUse, ioSyscalls, mainThreadCpuSeconds, sampleCpu } from './lib/cpu.js'
 import { FanInRig, Qos1Rig } from './lib/load.js'
 import { startMosquitto } from './lib/mosquitto.js'
 import { rssMb, sleep } from './lib/proc.js'
@@ -62,18 +62,21 @@ async function interleave(targets: Target[], body: (t: Target, round: number) =>
 
 async function fanInRounds(targets: Target[], rigs: Map<BrokerKey, FanInRig>): Promise<void> {
   const roundMs = (SETUP.seconds * 1000) / SETUP.rounds
-  const acc = new Map(targets.map((t) => [t.key, { sent: 0, received: 0, s: 0, cpu: { broker: 0, own: 0, others: 0 }, rounds: [] as number[], perCpu: [] as number[], mainCpu: 0 }]))
+  const acc = new Map(targets.map((t) => [t.key, { sent: 0, received: 0, s: 0, cpu: { broker: 0, own: 0, others: 0 }, rounds: [] as number[], perCpu: [] as number[], mainCpu: 0, reads: 0, writes: 0 }]))
   await interleave(targets, async (t, round) => {
     const rig = rigs.get(t.key)!
     const a = acc.get(t.key)!
     rig.start()
     await sleep(round === 0 ? 1000 : 300)
-    const [c0, m0] = [sampleCpu(t.proc.pid), mainThreadCpuSeconds(t.proc.pid)]
+    const [c0, m0, io0] = [sampleCpu(t.proc.pid), mainThreadCpuSeconds(t.proc.pid), ioSyscalls(t.proc.pid)]
     const [sent0, recv0, t0] = [rig.sent, rig.received, performance.now()]
     await sleep(roundMs)
     const s = (performance.now() - t0) / 1000
     const cpu = cpuUse(c0, sampleCpu(t.proc.pid), s)
     a.mainCpu += mainThreadCpuSeconds(t.proc.pid) - m0
+    const io1 = ioSyscalls(t.proc.pid)
+    a.reads += io1.reads - io0.reads
+    a.writes += io1.writes - io0.writes
     a.sent += rig.sent - sent0
     a.received += rig.received - recv0
     a.s += s
@@ -86,7 +89,7 @@ async function fanInRounds(targets: Target[], rigs: Map<BrokerKey, FanInRig>): P
     const a = acc.get(t.key)!
     const cpu = { broker: a.cpu.broker / a.s, own: a.cpu.own / a.s, others: a.cpu.others / a.s }
     const rig = rigs.get(t.key)!
-    t.res.fan = { sentPerSec: a.sent / a.s, receivedPerSec: a.received / a.s, cpu, rounds: a.rounds, perCpuRounds: a.perCpu, mainUsPerMsg: (a.mainCpu * 1e6) / Math.max(1, a.received), stalls: rig.stalls, tls: rig.tls() }
+    t.res.fan = { sentPerSec: a.sent / a.s, receivedPerSec: a.received / a.s, cpu, rounds: a.rounds, perCpuRounds: a.perCpu, mainUsPerMsg: (a.mainCpu * 1e6) / Math.max(1, a.received), syscallsPer100: { reads: (100 * a.reads) / Math.max(1, a.received), writes: (100 * a.writes) / Math.max(1, a.received) }, stalls: rig.stalls, tls: rig.tls() }
   }
 }
 

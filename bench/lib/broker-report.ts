@@ -12,7 +12,7 @@ export interface Result {
   storm: StormResult
   stormRss: number
   /** `rounds` and `perCpuRounds`: msg/s and msg per broker CPU-second of each round, in round order. */
-  fan: { sentPerSec: number; receivedPerSec: number; cpu: Cpu; rounds: number[]; perCpuRounds: number[]; mainUsPerMsg: number; stalls: number; tls: string }
+  fan: { sentPerSec: number; receivedPerSec: number; cpu: Cpu; rounds: number[]; perCpuRounds: number[]; mainUsPerMsg: number; syscallsPer100: { reads: number; writes: number }; stalls: number; tls: string }
   lat: { p50: number; p99: number; max: number; samples: number; lost: number }
   /** Hub only: the storm again with the default admission caps. */
   stormDefaults?: StormResult
@@ -82,6 +82,8 @@ export function report(res: Partial<Record<BrokerKey, Result>>, s: Setup): void 
   row('  CPU % broker / clients / rest of box', 0, (r) => cpuCell(r.fan.cpu))
   row('  msg per broker CPU-second ↑', 0, (r) => r.fan.receivedPerSec / (r.fan.cpu.broker / 100))
   row("  broker's main thread, µs CPU per message ↓", 2, (r) => r.fan.mainUsPerMsg)
+  row('  read syscalls per 100 messages ↓', 0, (r) => r.fan.syscallsPer100.reads)
+  row('  write syscalls per 100 messages ↓', 0, (r) => r.fan.syscallsPer100.writes)
   const paired = (metric: string, get: (r: Result) => number[]) => {
     const of = (k: BrokerKey) => measured(() => get(res[k]!))
     const cell = (k: BrokerKey) => {
@@ -117,6 +119,7 @@ export function report(res: Partial<Record<BrokerKey, Result>>, s: Setup): void 
     `Fan-in: ${s.publishers} devices publish a 64-byte valid temperature report, QoS 0, each to its own hearth/<id>/state; one reader on`,
     `  hearth/+/state. Closed loop, ≤ ${s.window} messages in flight. If the clients' CPU is near 100 % and the broker's is not, the`,
     `  row is bounded by the clients: compare "msg per broker CPU-second". "rest of box" = other processes on the machine.`,
+    `  Syscalls (/proc/<pid>/io syscr, syscw; every thread): fewer per message = more messages per socket read or write.`,
     `QoS1: ${s.qos1Publishers} publishers × ${s.qos1Rate / s.qos1Publishers} msg/s; latency = publish() call → the reader's 'message' event (same clock).`,
     `Storm: all ${n} clients start at once, ≤ ${s.concurrency} handshakes in flight, each from its own loopback address 127.1.x.y;`,
     `  CONNACK 3 → retry after a random 0…min(4 s, 100 ms·2^attempt). aedes and mosquitto have no admission control: the`,

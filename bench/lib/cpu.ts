@@ -30,6 +30,16 @@ export function mainThreadCpuSeconds(pid: number): number {
   return cpuOf(`/proc/${pid}/task/${pid}/stat`)
 }
 
+/**
+ * Read and write system calls a process has made so far (`syscr`, `syscw` of /proc/<pid>/io):
+ * per delivered message, how well a broker batches its socket I/O.
+ */
+export function ioSyscalls(pid: number): { reads: number; writes: number } {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8')
+  const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? NaN)
+  return { reads: field('syscr'), writes: field('syscw') }
+}
+
 /** CPU time of this process (every thread), in seconds. */
 export function ownCpuSeconds(): number {
   const u = process.cpuUsage()
