@@ -78,7 +78,7 @@ t.test('hearth.service: the promises of the unit, read from the file', async (t)
   t.same(d.get('DeviceAllow'), ['char-ttyUSB rw', 'char-ttyACM rw', 'char-hidraw rw'], 'the coordinator and HID only')
   t.equal(one('RestrictAddressFamilies'), 'AF_UNIX AF_INET AF_INET6 AF_NETLINK')
   t.same(d.get('SystemCallFilter'), ['@system-service', '~@privileged @resources'])
-  t.match(one('ExecStart'), /^\/usr\/bin\/node --max-semi-space-size=4 \/opt\/hearth\/app\/dist\/app\/hearth\.mjs run --data-dir \/var\/lib\/hearth$/)
+  t.match(one('ExecStart'), /^\/usr\/bin\/node --max-semi-space-size=16 \/opt\/hearth\/app\/dist\/app\/hearth\.mjs run --data-dir \/var\/lib\/hearth$/)
 
   // The V8 flags are the ones `npm start` uses, which tests and benches run with (tools/node-flags.ts).
   const flags = one('ExecStart').split(' ').slice(1).filter((w) => w.startsWith('--') && !w.startsWith('--data-dir'))
