@@ -218,6 +218,9 @@ t.test('the UI in headless Chromium: claim → add → live state → rename →
 
   await menu('Privacy')
   await heading('Privacy').waitFor()
+  // The inventory is fetched after the page renders: wait for it (a busy machine read the page before it came).
+  await page.getByText('What the hub keeps').first().waitFor()
+  await page.getByText(/No data leaves your home/).first().waitFor()
   t.match(await page.locator('main').textContent(), /What the hub keeps[\s\S]*Nothing\. No data leaves your home/, 'the inventory, and no consent given')
   t.equal(await page.getByRole('link', { name: /Download my data/ }).count(), 1, 'the export download')
   await shot('privacy')
