@@ -7,10 +7,11 @@ const MAX_TOPICS = 4096
 
 /**
  * The hub's in-process listeners (state cache, history, uplink, commands, discovery), by topic
- * filter. The broker hands every message it accepts to `deliver` as it enters the emitter, so the
- * hub's own services see it at once, whatever any network subscriber's socket is doing, and cost
- * no subscription in aedes' matcher and no slot in its parallel delivery. Devices publish to the
- * same few topics all day: which listeners a topic has is worked out once and remembered.
+ * filter. The broker hands every message it accepts to `deliver` as it enters the emitter: before
+ * any network subscriber gets it and before it waits in the emitter's queue, so a slow subscriber
+ * delays the hub's own services only as far as it delays the publisher's next message (aedes
+ * handles one client's packets in order). Devices publish to the same few topics all day: which
+ * listeners a topic has is worked out once and remembered.
  */
 export class Taps {
   private readonly byFilter = new Map<string, TapListener[]>()
@@ -25,7 +26,10 @@ export class Taps {
     this.byTopic.clear()
   }
 
-  /** Calls each listener whose filter matches `topic`, in the order they were added; one that throws is reported, not fatal. */
+  /**
+   * Calls each listener whose filter matches `topic`: by filter, in the order filters were first
+   * added, then each filter's listeners in the order they were added. One that throws is reported, not fatal.
+   */
   deliver(topic: string, payload: Buffer): void {
     let fns = this.byTopic.get(topic)
     if (fns === undefined) {
