@@ -42,6 +42,17 @@ const trustKeysOutside = {
   },
 }
 
+/**
+ * `debug` (used in the bundle only by mqtt-packet, on every packet) becomes tools/shims/debug.cjs:
+ * empty loggers unless DEBUG is set when the hub starts, then the real package.
+ */
+const debugOffUnlessSet = {
+  name: 'debug-off-unless-set',
+  setup(b) {
+    b.onResolve({ filter: /^debug$/ }, () => ({ path: path.join(root, 'tools', 'shims', 'debug.cjs') }))
+  },
+}
+
 const t0 = performance.now()
 const result = await build({
   absWorkingDir: root,
@@ -61,7 +72,7 @@ const result = await build({
   // would make Node 24 hold the whole chunk's source as a two-byte string (2.4 instead of 1.2 MB).
   legalComments: 'external',
   external: EXTERNAL,
-  plugins: [trustKeysOutside],
+  plugins: [trustKeysOutside, debugOffUnlessSet],
   // Bundled CommonJS (fastify, aedes …) calls require() for Node's built-ins.
   banner: { js: "import { createRequire as __hearthRequire } from 'node:module'; const require = __hearthRequire(import.meta.url);" },
   metafile: true,
