@@ -105,6 +105,28 @@ export class FanInRig {
     this.schedule()
   }
 
+  /**
+   * Open loop instead of the window: `count` messages at `ratePerSec`, one at a time, publishers
+   * taking turns; resolves when all have arrived (or after `timeoutMs`, with what arrived). At a
+   * rate the broker handles with time to spare, each message is read, handled and written on its
+   * own, so work per message does not depend on how the broker's reads happen to batch.
+   */
+  async paced(ratePerSec: number, count: number, timeoutMs: number): Promise<void> {
+    const target = this.received + count
+    const periodMs = 1000 / ratePerSec
+    const t0 = performance.now()
+    for (let i = 0; i < count; i++) {
+      const wait = t0 + i * periodMs - performance.now()
+      if (wait > 0) await sleep(wait)
+      const k = this.next
+      this.next = (this.next + 1) % this.clients.length
+      this.clients[k]!.publish(this.topics[k]!, PAYLOAD_64, { qos: 0 })
+      this.sent++
+    }
+    const deadline = performance.now() + timeoutMs
+    while (this.received < target && performance.now() < deadline) await sleep(20)
+  }
+
   /** Stops sending and waits (≤ 1 s) for what is in flight to arrive. */
   async stop(): Promise<void> {
     this.running = false

@@ -3,6 +3,7 @@ import type { AedesOptions, Client } from 'aedes'
 import type { Clock } from '../core/clock.js'
 import type { Config } from '../core/config-schema.js'
 import type { Logger } from '../core/log.js'
+import { BoundedMemo } from '../core/memo.js'
 import { authorizePublish, authorizeSubscribe, clientIdAllowed, type Principal } from '../policy/acl.js'
 import type { Admission } from '../policy/admission.js'
 import type { DeviceKind } from '../policy/device-kinds.js'
@@ -43,7 +44,7 @@ export interface Session {
    * The content rule depends on the topic only; the payload is checked on every publish.
    * Bounded: cleared when full.
    */
-  pubDecisions: Map<string, PubDecision>
+  pubDecisions: BoundedMemo<string, PubDecision>
   /** The topic of this connection's previous publish and its decision: a device keeps publishing to one topic. */
   lastTopic: string
   last: PubDecision | undefined
@@ -129,7 +130,7 @@ export function createHooks(deps: HookDeps) {
       closed: false,
       subscriptions: new Set(),
       counters: newClientCounters(),
-      pubDecisions: new Map(),
+      pubDecisions: new BoundedMemo(PUB_DECISIONS_PER_CLIENT),
       lastTopic: '',
       last: undefined,
     })
@@ -142,12 +143,9 @@ export function createHooks(deps: HookDeps) {
     // Same topic as last time (a string compare), else the per-topic map, else decide now.
     let known = packet.topic === s.lastTopic ? s.last : undefined
     if (!known) {
-      known = s.pubDecisions.get(packet.topic)
-      if (!known) {
-        known = { acl: authorizePublish(s.principal, packet.topic, topicLimits), route: contentRoute(packet.topic) }
-        if (s.pubDecisions.size >= PUB_DECISIONS_PER_CLIENT) s.pubDecisions.clear()
-        s.pubDecisions.set(packet.topic, known)
-      }
+      known =
+        s.pubDecisions.get(packet.topic) ??
+        s.pubDecisions.set(packet.topic, { acl: authorizePublish(s.principal, packet.topic, topicLimits), route: contentRoute(packet.topic) })
       s.lastTopic = packet.topic
       s.last = known
     }

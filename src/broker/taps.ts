@@ -1,3 +1,4 @@
+import { BoundedMemo } from '../core/memo.js'
 import { topicMatches } from '../policy/topics.js'
 
 export type TapListener = (topic: string, payload: Buffer) => void
@@ -15,7 +16,7 @@ const MAX_TOPICS = 4096
  */
 export class Taps {
   private readonly byFilter = new Map<string, TapListener[]>()
-  private readonly byTopic = new Map<string, readonly TapListener[]>()
+  private readonly byTopic = new BoundedMemo<string, readonly TapListener[]>(MAX_TOPICS)
 
   constructor(private readonly onError: (err: unknown, topic: string) => void) {}
 
@@ -31,12 +32,7 @@ export class Taps {
    * added, then each filter's listeners in the order they were added. One that throws is reported, not fatal.
    */
   deliver(topic: string, payload: Buffer): void {
-    let fns = this.byTopic.get(topic)
-    if (fns === undefined) {
-      fns = this.listenersOf(topic)
-      if (this.byTopic.size >= MAX_TOPICS) this.byTopic.clear()
-      this.byTopic.set(topic, fns)
-    }
+    const fns = this.byTopic.get(topic) ?? this.byTopic.set(topic, this.listenersOf(topic))
     for (let i = 0; i < fns.length; i++) {
       try {
         fns[i]!(topic, payload)

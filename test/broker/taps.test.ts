@@ -55,7 +55,7 @@ t.test('the remembered topics stay bounded and right when a client sprays topics
   taps.add('s/+', listen('s'))
   for (let i = 0; i < 10_000; i++) taps.deliver(`s/${i}`, Buffer.from(''))
   t.equal(got.length, 10_000)
-  t.ok((taps as unknown as { byTopic: Map<string, unknown> }).byTopic.size <= 4096, 'memo bounded')
+  t.ok((taps as unknown as { byTopic: { size: number } }).byTopic.size <= 4096, 'memo bounded')
   got.length = 0
   taps.deliver('s/1', Buffer.from('again'))
   taps.deliver('t/1', Buffer.from('no'))
