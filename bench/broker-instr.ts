@@ -20,7 +20,7 @@ import { printTable } from './lib/table.js'
  * Two ways to send the measured messages (the warm-up always uses the window):
  * - `BENCH_INSTR_RATE=N` (default 200 messages per second): open loop, slow enough that the
  *   broker, even under valgrind, takes each message on its own: one socket read, one
- *   write. This is the broker's own work per message, the same for every run (±1 %).
+ *   write. This is the broker's own work per message, the same for every run (within about 1.5 %).
  * - `BENCH_INSTR_RATE=0`: the window, as in the timed bench. The count then also depends on how
  *   many messages each socket read happens to carry, which varies from run to run (80–89 k
  *   instructions per message for the hub in one week's runs).
@@ -106,7 +106,7 @@ export async function benchBrokerInstr(): Promise<void> {
         const first = await startHub(children, dataDir, UNTHROTTLED)
         fleet = await addHubFleet(dataDir, PUBLISHERS)
         await first.stop()
-        log('hub: starting under valgrind (minutes)')
+        log('hub: starting under valgrind (up to a minute)')
         proc = await startHub(children, dataDir, UNTHROTTLED, valgrind)
       } else {
         fleet = generatedFleet(PUBLISHERS)

@@ -46,10 +46,16 @@ const trustKeysOutside = {
  * `debug` (used in the bundle only by mqtt-packet, on every packet) becomes tools/shims/debug.cjs:
  * empty loggers unless DEBUG is set when the hub starts, then the real package.
  */
+/** The only packages that may get the shim; a new one is a build error until someone checks the shim covers its use. */
+const DEBUG_USERS = /node_modules[\\/]mqtt-packet[\\/]/
 const debugOffUnlessSet = {
   name: 'debug-off-unless-set',
   setup(b) {
-    b.onResolve({ filter: /^debug$/ }, () => ({ path: path.join(root, 'tools', 'shims', 'debug.cjs') }))
+    b.onResolve({ filter: /^debug$/ }, (args) =>
+      DEBUG_USERS.test(args.importer)
+        ? { path: path.join(root, 'tools', 'shims', 'debug.cjs') }
+        : { errors: [{ text: `${args.importer} imports debug: check that tools/shims/debug.cjs gives it what it uses, then add it to DEBUG_USERS` }] },
+    )
   },
 }
 

@@ -18,7 +18,7 @@ const memo = new BoundedMemo<string, DeviceTopic | null>(MAX_TOPICS)
 
 /** The device id and leaf of a device topic, or null for any other topic. */
 export function parseDeviceTopic(topic: string): DeviceTopic | null {
-  let d = memo.get(topic)
+  const d = memo.get(topic)
   if (d !== undefined) return d
   const m = PATTERN.exec(topic)
   return memo.set(topic, m ? Object.freeze({ id: m[1]!, leaf: m[2] as DeviceTopic['leaf'] }) : null)

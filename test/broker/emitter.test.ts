@@ -43,21 +43,43 @@ t.test('remembered matches follow every subscription change (on, removeListener,
   t.same(take(), ['all hearth/a/state'], 'and a subscriber added after a removal gets it')
 })
 
-t.test("a topic's subscribers are looked up once, not once per message", async (t) => {
-  let lookups = 0
+/** Counts the emitter's trips to Qlobber (the lookups the memo saves) while the test runs. */
+function countLookups(t: Tap.Test): { readonly n: number } {
+  const counter = { n: 0 }
   const match = Qlobber.prototype.match
   Qlobber.prototype.match = function (this: Qlobber, ...args: Parameters<typeof match>) {
-    lookups++
+    counter.n++
     return match.apply(this, args)
   }
   t.teardown(() => void (Qlobber.prototype.match = match))
+  return counter
+}
+
+t.test("a topic's subscribers are looked up once, not once per message", async (t) => {
+  const counter = countLookups(t)
   const { mq, listener, emit, take } = rig()
   mq.on('hearth/+/state', listener('plus'))
   for (let i = 0; i < 100; i++) await emit('hearth/a/state')
   await emit('hearth/b/state')
   t.equal(take().length, 101)
-  t.equal(lookups, 2, 'one lookup per topic')
+  t.equal(counter.n, 2, 'one lookup per topic')
   mq.on('hearth/b/state', listener('b'))
   await emit('hearth/b/state')
-  t.equal(lookups, 3, 'looked up again after a change')
+  t.equal(counter.n, 3, 'looked up again after a change')
+})
+
+t.test('what is remembered stays bounded: 4,096 topics at most, none longer than 256 characters', async (t) => {
+  const counter = countLookups(t)
+  const { mq, listener, emit, take } = rig()
+  mq.on('spray/#', listener('all'))
+  for (let i = 0; i < 4097; i++) await emit(`spray/${i}`)
+  t.equal(take().length, 4097)
+  const before = counter.n
+  await emit('spray/0')
+  t.equal(counter.n, before + 1, 'the first topic was forgotten when the memo filled')
+  const long = `spray/${'x'.repeat(300)}`
+  await emit(long)
+  await emit(long)
+  t.equal(counter.n, before + 3, 'a long topic is looked up every time, never kept')
+  t.equal(take().length, 3, 'and still delivered')
 })

@@ -25,3 +25,15 @@ t.test('a remembered null or false is an answer, not a miss', async (t) => {
   t.equal(memo.get('f'), false)
   t.equal(memo.get('x'), undefined)
 })
+
+t.test('a string key longer than the limit is answered but not remembered (bounded memory under 64 KiB topics)', async (t) => {
+  const memo = new BoundedMemo<string, number>(10, 8)
+  t.equal(memo.set('12345678', 1), 1)
+  t.equal(memo.set('123456789', 2), 2, 'the value is still returned')
+  t.equal(memo.get('12345678'), 1)
+  t.equal(memo.get('123456789'), undefined, 'not kept')
+  t.equal(memo.size, 1)
+  const dflt = new BoundedMemo<string, number>(10)
+  dflt.set('x'.repeat(65535), 1)
+  t.equal(dflt.size, 0, 'by default, nothing longer than MEMO_MAX_KEY_LENGTH')
+})
