@@ -20,7 +20,9 @@ import { printTable } from './lib/table.js'
  * Two ways to send the measured messages (the warm-up always uses the window):
  * - `BENCH_INSTR_RATE=N` (default 200 messages per second): open loop, slow enough that the
  *   broker, even under valgrind, takes each message on its own: one socket read, one
- *   write. This is the broker's own work per message, the same for every run (within about 1.5 %).
+ *   write. This is the broker's own work per message: hub ÷ aedes repeats within 0.02 between
+ *   runs, while the absolute count drifts by up to 7 % (timer and GC work in the window), so
+ *   compare brokers within one run.
  * - `BENCH_INSTR_RATE=0`: the window, as in the timed bench. The count then also depends on how
  *   many messages each socket read happens to carry, which varies from run to run (80–89 k
  *   instructions per message for the hub in one week's runs).
