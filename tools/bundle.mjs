@@ -44,9 +44,9 @@ const trustKeysOutside = {
 
 /**
  * `debug` (used in the bundle only by mqtt-packet, on every packet) becomes tools/shims/debug.cjs:
- * empty loggers unless DEBUG is set when the hub starts, then the real package.
+ * empty loggers unless DEBUG is set when the hub starts, then the real package. `DEBUG_USERS` are
+ * the only importers allowed; a new one is a build error until someone checks the shim covers its use.
  */
-/** The only packages that may get the shim; a new one is a build error until someone checks the shim covers its use. */
 const DEBUG_USERS = /node_modules[\\/]mqtt-packet[\\/]/
 const debugOffUnlessSet = {
   name: 'debug-off-unless-set',
