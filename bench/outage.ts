@@ -10,7 +10,7 @@ import { Children } from './lib/children.js'
 import { peakPerWindow, type FleetReport } from './lib/fleet.js'
 import { startLineChild, type LineChild } from '../test/helpers/line-child.js'
 import { hubCa } from '../test/helpers/tls-client.js'
-import { freePort, HUB_MAIN, sleep, waitTls } from './lib/proc.js'
+import { freePort, freePorts, HUB_MAIN, sleep, waitTls } from './lib/proc.js'
 import { percentile, printTable } from './lib/table.js'
 
 /**
@@ -111,7 +111,7 @@ const PASSWORD = 'bench password 2026 ok'
 async function hubCase(children: Children): Promise<Row> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-outage-'))
   try {
-    const [mqtt, http] = [await freePort(), await freePort()]
+    const [mqtt, http] = await freePorts(2)
     const argv = [...NODE_FLAGS, MAIN, 'run', '--data-dir', dir, '--mqtt-port', String(mqtt), '--http-port', String(http), '--log-level', 'warn']
     let hub: ChildProcess = children.spawn('hub', process.execPath, argv)
     await children.ready(hub, mqtt)

@@ -7,7 +7,7 @@ import { addHubFleet } from './lib/brokers.js'
 import { Children } from './lib/children.js'
 import { FanInRig } from './lib/load.js'
 import { NODE_FLAGS } from '../tools/node-flags.js'
-import { freePort, HUB_MAIN, sleep, waitTls } from './lib/proc.js'
+import { freePorts, HUB_MAIN, sleep, waitTls } from './lib/proc.js'
 import { percentile, printTable } from './lib/table.js'
 
 /**
@@ -53,7 +53,7 @@ export async function benchWeb(): Promise<void> {
   const children = new Children()
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-web-'))
   try {
-    const [mqtt, http] = [await freePort(), await freePort()]
+    const [mqtt, http] = await freePorts(2)
     const flags = ['--mqtt-publish-rate', '100000', '--mqtt-publish-burst', '100000', '--log-level', 'warn']
     const hub = children.spawn('hub', process.execPath, [...NODE_FLAGS, HUB_MAIN, 'run', '--data-dir', dir, '--mqtt-port', String(mqtt), '--http-port', String(http), ...flags])
     await children.ready(hub, mqtt)

@@ -3,7 +3,7 @@ import { createConnection } from 'node:net'
 import path from 'node:path'
 import type { Children } from './children.js'
 import { NODE_FLAGS } from '../../tools/node-flags.js'
-import { freePort, HUB_MAIN } from './proc.js'
+import { freePort, freePorts, HUB_MAIN } from './proc.js'
 
 /** One MQTT login: a device publishes to `hearth/<clientId>/state`. */
 export interface Cred {
@@ -53,7 +53,7 @@ export async function startAedes(children: Children, run: Runner = {}): Promise<
 
 /** `hearth run` on a data dir, with extra config flags (rate limits); ready when MQTTS accepts TLS. */
 export async function startHub(children: Children, dataDir: string, flags: string[], run: Runner = {}): Promise<BrokerProc> {
-  const [port, http] = [await freePort(), await freePort()]
+  const [port, http] = await freePorts(2)
   const argv = [MAIN, 'run', '--data-dir', dataDir, '--mqtt-port', String(port), '--http-port', String(http), '--log-level', 'warn', ...flags]
   const p = spawnNode(children, 'hub', argv, run)
   await children.ready(p, port, run.readyMs)

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { connect } from 'node:tls'
 import path from 'node:path'
 
@@ -12,15 +11,7 @@ export function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
+export { freePort, freePorts } from '../../test/helpers/ports.js'
 
 /** Resolves once a TLS handshake to host:port completes (polling every 5 ms). */
 export async function waitTls(port: number, deadlineMs = 20_000): Promise<void> {

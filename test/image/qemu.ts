@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { createWriteStream } from 'node:fs'
-import net from 'node:net'
+import { createWriteStream, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { partitions, run } from '../../tools/image/disk.js'
+import { freePorts } from '../helpers/ports.js'
 
 /**
  * Boots a Hearth SD image under full-system emulation (qemu-system-aarch64, TCG: no KVM in CI)
@@ -43,18 +43,6 @@ export function bootFiles(image: string, dir: string): BootFiles {
   return { kernel: get('vmlinuz'), initrd: get('initrd.img'), cmdline: run('mtype', ['-i', at, '::/cmdline.txt']).trim(), dtb: get }
 }
 
-/** A TCP port free on 127.0.0.1 right now (qemu binds it a moment later). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.on('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-  })
-}
-
 export interface VmOptions {
   /** The disk image (raw); written to by the guest. */
   disk: string
@@ -88,10 +76,46 @@ export interface Vm {
   kill(): Promise<void>
 }
 
+/**
+ * Starts the VM with each forwarded guest port on its own free host port. A port can still be
+ * taken by another process between the pick and qemu's bind, and qemu then exits at once
+ * ("Could not set up host forwarding rule"): that is retried on new ports, twice at most.
+ */
 export async function startVm(opts: VmOptions): Promise<Vm> {
+  const forward = opts.forward ?? []
+  for (let attempt = 1; ; attempt++) {
+    const picked = await freePorts(forward.length)
+    const vm = launch(opts, Object.fromEntries(forward.map((guest, i) => [guest, picked[i]!])))
+    if (await forwarding(vm, picked)) return vm
+    if (attempt === 3) throw new Error(`qemu could not forward its ports in 3 tries; last console:\n${vm.console()}`)
+  }
+}
+
+/** False when qemu exited because it could not bind a forwarded port; true once all of them
+ * listen (or qemu exited for another reason, which the caller's waitFor reports). */
+async function forwarding(vm: Vm, ports: number[], ms = 10_000): Promise<boolean> {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (vm.exited()) return !/Could not set up host forwarding rule/.test(vm.console())
+    const listening = listeningPorts()
+    if (ports.every((p) => listening.has(p))) return true
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  return true
+}
+
+/** TCP ports in LISTEN state on this host, from /proc/net/tcp (Linux). */
+function listeningPorts(): Set<number> {
+  const out = new Set<number>()
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/)
+    if (f[3] === '0A') out.add(parseInt(f[1]!.split(':')[1]!, 16))
+  }
+  return out
+}
+
+function launch(opts: VmOptions, ports: Record<number, number>): Vm {
   const machine = opts.machine ?? 'virt'
-  const ports: Record<number, number> = {}
-  for (const p of opts.forward ?? []) ports[p] = await freePort()
   // virt: its PL011. raspi3b: the mini UART (ttyS1, qemu's second serial port): the Pi 3B+'s
   // device tree gives the PL011 to Bluetooth.
   const console = machine === 'virt' ? 'console=ttyAMA0' : 'console=ttyS1,115200'

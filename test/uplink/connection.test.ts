@@ -1,17 +1,10 @@
 import t from 'tap'
-import { createServer } from 'node:net'
+import { freePort } from '../helpers/ports.js'
 import { FakeClock } from '../../src/core/clock.js'
 import { silentLogger } from '../../src/core/log.js'
 import { UplinkConnection } from '../../src/uplink/connection.js'
 import { OutboundQueue } from '../../src/uplink/queue.js'
 
-const closedPort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port
-      s.close(() => resolve(p))
-    })
-  })
 const until = async (ok: () => boolean, ms = 5000) => {
   const end = Date.now() + ms
   while (!ok()) {
@@ -31,7 +24,7 @@ t.test('reconnects are driven by our Backoff on our clock, never by mqtt.js on i
     onCommand: () => {},
   })
   t.teardown(() => c.stop())
-  c.start({ url: `mqtts://127.0.0.1:${await closedPort()}`, clientId: 'x', username: 'u', password: 'p', prefix: 'p', keepaliveSeconds: 30 })
+  c.start({ url: `mqtts://127.0.0.1:${await freePort()}`, clientId: 'x', username: 'u', password: 'p', prefix: 'p', keepaliveSeconds: 30 })
   await until(() => c.state === 'waiting')
   t.equal(c.attempts, 1)
   t.equal(c.status().nextAttemptInMs, 2000, 'first delay: base + 0.5 × (3·base − base)')

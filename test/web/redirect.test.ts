@@ -1,6 +1,6 @@
 import t from 'tap'
 import http from 'node:http'
-import net from 'node:net'
+import { freePort } from '../helpers/ports.js'
 import { redirectTarget } from '../../src/web/redirect.js'
 import { startTestHub } from '../helpers/test-hub.js'
 import { WebClient } from '../helpers/web-client.js'
@@ -22,14 +22,6 @@ t.test('redirect target: the asked host only if the certificate covers it; only 
   ]
   for (const [host, url, want] of table) t.equal(redirectTarget(deps, host, url), want, `${host} ${url?.slice(0, 30)}`)
 })
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(p))
-    })
-  })
 
 const raw = (port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string) =>
   new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
