@@ -53,6 +53,8 @@ export interface VmOptions {
   machine?: 'virt' | 'raspi3b'
   /** Guest TCP ports to forward from 127.0.0.1 (virt only). */
   forward?: number[]
+  /** Picks the host ports (default freePorts); a test hands out a taken one to check the retry. */
+  pickPorts?: (n: number) => Promise<number[]>
   /** Extra kernel parameters beyond console=…; default HEARTH_BOOT_APPEND, for debugging only
    * (e.g. systemd.journald.forward_to_console=1 puts the journal on the console log). */
   extraAppend?: string
@@ -84,7 +86,7 @@ export interface Vm {
 export async function startVm(opts: VmOptions): Promise<Vm> {
   const forward = opts.forward ?? []
   for (let attempt = 1; ; attempt++) {
-    const picked = await freePorts(forward.length)
+    const picked = await (opts.pickPorts ?? freePorts)(forward.length)
     const vm = launch(opts, Object.fromEntries(forward.map((guest, i) => [guest, picked[i]!])))
     if (await forwarding(vm, picked)) return vm
     if (attempt === 3) throw new Error(`qemu could not forward its ports in 3 tries; last console:\n${vm.console()}`)
