@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { createWriteStream, readFileSync } from 'node:fs'
+import { createWriteStream, readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import path from 'node:path'
 import { partitions, run } from '../../tools/image/disk.js'
 import { freePorts } from '../helpers/ports.js'
@@ -93,25 +93,44 @@ export async function startVm(opts: VmOptions): Promise<Vm> {
   }
 }
 
-/** False when qemu exited because it could not bind a forwarded port; true once all of them
- * listen (or qemu exited for another reason, which the caller's waitFor reports). */
+/**
+ * False when qemu exited because it could not bind a forwarded port; true once qemu itself holds
+ * a listening socket on every one of them (or exited for another reason, which the caller's
+ * waitFor reports). Another process's listener does not count: qemu binds its forwards in reverse
+ * order, so for a moment all ports can listen while qemu is about to fail on the taken one.
+ */
 async function forwarding(vm: Vm, ports: number[], ms = 10_000): Promise<boolean> {
   const end = Date.now() + ms
   while (Date.now() < end) {
     if (vm.exited()) return !/Could not set up host forwarding rule/.test(vm.console())
-    const listening = listeningPorts()
-    if (ports.every((p) => listening.has(p))) return true
+    const listening = listeningSockets()
+    const own = socketsOf(vm.proc.pid!)
+    if (ports.every((p) => own.has(listening.get(p) ?? ''))) return true
     await new Promise((r) => setTimeout(r, 20))
   }
   return true
 }
 
-/** TCP ports in LISTEN state on this host, from /proc/net/tcp (Linux). */
-function listeningPorts(): Set<number> {
-  const out = new Set<number>()
+/** Socket inode of each TCP port in LISTEN state on this host, from /proc/net/tcp (Linux). */
+function listeningSockets(): Map<number, string> {
+  const out = new Map<number, string>()
   for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
     const f = line.trim().split(/\s+/)
-    if (f[3] === '0A') out.add(parseInt(f[1]!.split(':')[1]!, 16))
+    if (f[3] === '0A') out.set(parseInt(f[1]!.split(':')[1]!, 16), f[9]!)
+  }
+  return out
+}
+
+/** Socket inodes a process holds open (nice and ionice exec qemu, so the pid is qemu's). */
+function socketsOf(pid: number): Set<string> {
+  const out = new Set<string>()
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`, { encoding: 'utf8' }))
+      if (m) out.add(m[1]!)
+    }
+  } catch {
+    // gone between the checks: the next round sees it exited
   }
   return out
 }
@@ -155,7 +174,8 @@ function launch(opts: VmOptions, ports: Record<number, number>): Vm {
   proc.stdout!.on('data', onData)
   proc.stderr!.on('data', onData)
   let gone = false
-  proc.on('exit', () => {
+  // 'close', not 'exit': qemu's last words (why it stopped) may still be in the pipe at 'exit'.
+  proc.on('close', () => {
     gone = true
     log.end()
     for (const w of watchers) w()
@@ -188,7 +208,7 @@ function launch(opts: VmOptions, ports: Record<number, number>): Vm {
     kill: () =>
       new Promise<void>((resolve) => {
         if (gone) return resolve()
-        proc.once('exit', () => resolve())
+        proc.once('close', () => resolve())
         proc.kill('SIGKILL')
       }),
   }
